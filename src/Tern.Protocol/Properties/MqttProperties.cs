@@ -7,8 +7,12 @@ namespace Tern.Protocol.Properties;
 /// </summary>
 public readonly ref struct MqttProperties
 {
-    /// <summary>Wraps an already validated property block (without its length prefix).</summary>
-    internal MqttProperties(ReadOnlySpan<byte> raw) => Raw = raw;
+    /// <summary>
+    /// Wraps an encoded property block (without its length prefix), for instance one built with
+    /// <see cref="PropertyBuilder"/> to hand to an encoder. Decoders validate every block before wrapping it; a block
+    /// wrapped here is trusted, and enumerating invalid bytes simply stops at the first bad property.
+    /// </summary>
+    public MqttProperties(ReadOnlySpan<byte> raw) => Raw = raw;
 
     /// <summary>The encoded properties, without the length prefix. Forwarding them unchanged is a copy of this span.</summary>
     public ReadOnlySpan<byte> Raw { get; }
