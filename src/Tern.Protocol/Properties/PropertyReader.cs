@@ -206,13 +206,22 @@ internal static class PropertyReader
         var type = PropertyDefinitions.GetType(p.Id);
         if (type is PropertyType.Utf8String or PropertyType.Utf8StringPair)
         {
-            if (!Utf8Rules.IsWellFormed(p.Value) || (type == PropertyType.Utf8StringPair && !Utf8Rules.IsWellFormed(p.PairValue)))
+            violation = CheckString(p.Value);
+            if (violation.IsNone && type == PropertyType.Utf8StringPair)
             {
-                violation = ProtocolViolation.Malformed("5.0 MQTT-1.5.4-1", "ill-formed UTF-8 or U+0000 in a string property");
-                return false;
+                violation = CheckString(p.PairValue);
             }
+
+            return violation.IsNone;
         }
 
         return true;
     }
+
+    private static ProtocolViolation CheckString(ReadOnlySpan<byte> value) => Utf8Rules.Check(value) switch
+    {
+        Utf8Status.IllFormed => ProtocolViolation.Malformed("5.0 MQTT-1.5.4-1", "ill-formed UTF-8 in a string property"),
+        Utf8Status.NullCharacter => ProtocolViolation.Malformed("5.0 MQTT-1.5.4-2", "U+0000 in a string property"),
+        _ => default,
+    };
 }
