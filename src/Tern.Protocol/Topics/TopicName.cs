@@ -40,6 +40,35 @@ public static class TopicName
         };
     }
 
+    /// <summary>
+    /// Validates a Topic Name as <see cref="Validate(ReadOnlySpan{byte}, ProtocolVersion)"/> does, then refuses one with
+    /// more than <paramref name="maxLevels"/> levels (see <see cref="TopicLevels"/>; <c>a//b</c> has three).
+    /// </summary>
+    /// <remarks>
+    /// The specification sets no limit on levels; the limit is the Server's defence against deep topics (CVE-2019-11779:
+    /// a PUBLISH to 65,535 <c>/</c> overflowed a recursive matcher). Such a name is correctly formed but not accepted:
+    /// 0x90 Topic Name invalid, which a 5.0 Server sends in the PUBACK/PUBREC (§3.4.2.1) or a DISCONNECT; a 3.1.1 Server
+    /// has no negative acknowledgement and closes the connection or acknowledges without routing (§3.3.5).
+    /// </remarks>
+    /// <param name="topic">The Topic Name bytes.</param>
+    /// <param name="version">The protocol version whose rules and numbering apply.</param>
+    /// <param name="maxLevels">The most levels accepted, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLevels"/> is less than 1.</exception>
+    public static ProtocolViolation Validate(ReadOnlySpan<byte> topic, ProtocolVersion version, int maxLevels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLevels, 1);
+        var violation = Validate(topic, version);
+        if (!violation.IsNone || TopicLevels.Count(topic) <= maxLevels)
+        {
+            return violation;
+        }
+
+        return new ProtocolViolation(
+            ReasonCode.TopicNameInvalid,
+            version == ProtocolVersion.V500 ? "5.0 §3.4.2.1" : "3.1.1 §3.3.5",
+            "topic name has more levels than the server allows");
+    }
+
     /// <summary>True for a valid Topic Name.</summary>
     public static bool IsValid(ReadOnlySpan<byte> topic, ProtocolVersion version = ProtocolVersion.V500) => Validate(topic, version).IsNone;
 }
