@@ -50,7 +50,7 @@ public readonly ref struct PublishPacket
     /// Decodes a PUBLISH body. Checks flags, topic (UTF-8, no wildcards, not empty unless a 5.0 Topic Alias stands for
     /// it), packet identifier (non-zero for QoS 1/2), properties, and the Response Topic.
     /// </summary>
-    public static bool TryDecode(in FixedHeader header, ReadOnlySpan<byte> body, ProtocolVersion version, out PublishPacket packet, out ProtocolViolation violation)
+    public static bool TryDecode(scoped in FixedHeader header, ReadOnlySpan<byte> body, ProtocolVersion version, out PublishPacket packet, out ProtocolViolation violation)
     {
         packet = default;
         violation = header.Validate(version);
