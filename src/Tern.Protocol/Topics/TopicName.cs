@@ -27,7 +27,7 @@ public static class TopicName
         if (topic.IndexOfAny((byte)'+', (byte)'#') >= 0)
         {
             return new ProtocolViolation(
-                v5 ? ReasonCode.TopicNameInvalid : ReasonCode.ProtocolError,
+                ReasonCode.TopicNameInvalid,
                 v5 ? "5.0 MQTT-3.3.2-2" : "3.1.1 MQTT-3.3.2-2",
                 "wildcard character in a topic name");
         }

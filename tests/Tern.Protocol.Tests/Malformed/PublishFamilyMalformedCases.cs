@@ -26,7 +26,7 @@ public class PublishFamilyMalformedCases
         { "DUP on QoS 0 (5.0 MQTT-3.3.1-2)", V500, "38 04 00 01 'a' 00", Malformed, "5.0 MQTT-3.3.1-2" },
 
         // ---- PUBLISH topic ----
-        { "+ in the topic name (3.1.1 MQTT-3.3.2-2)", V311, "30 05 00 03 'a/+'", ProtocolError, "3.1.1 MQTT-3.3.2-2" },
+        { "+ in the topic name (3.1.1 MQTT-3.3.2-2)", V311, "30 05 00 03 'a/+'", ReasonCode.TopicNameInvalid, "3.1.1 MQTT-3.3.2-2" },
         { "# in the topic name (5.0 MQTT-3.3.2-2)", V500, "30 06 00 03 'a/#' 00", ReasonCode.TopicNameInvalid, "5.0 MQTT-3.3.2-2" },
         { "empty topic (3.1.1 MQTT-4.7.3-1)", V311, "30 02 00 00", ProtocolError, "3.1.1 MQTT-4.7.3-1" },
         { "empty topic without a Topic Alias (5.0 MQTT-4.7.3-1)", V500, "30 03 00 00 00", ProtocolError, "5.0 MQTT-4.7.3-1" },
