@@ -90,7 +90,7 @@ public class ConnectFamilyMalformedCases
         { "500 will flag without will properties MQTT-3.1.2-9", V500, "10 0E 00 04 'MQTT' 05 06 00 3C 00 00 01 'c'", Malformed, "5.0 MQTT-3.1.2-9" },
         { "500 will properties without will topic MQTT-3.1.2-9", V500, "10 0F 00 04 'MQTT' 05 06 00 3C 00 00 01 'c' 00", Malformed, "5.0 MQTT-3.1.2-9" },
         { "500 will topic without will payload MQTT-3.1.2-9", V500, "10 12 00 04 'MQTT' 05 06 00 3C 00 00 01 'c' 00 00 01 't'", Malformed, "5.0 MQTT-3.1.2-9" },
-        { "311 will topic with a wildcard MQTT-3.3.2-2", V311, "10 15 00 04 'MQTT' 04 06 00 3C 00 01 'c' 00 03 'a/#' 00 01 'x'", ProtocolError, "3.1.1 MQTT-3.3.2-2" },
+        { "311 will topic with a wildcard MQTT-3.3.2-2", V311, "10 15 00 04 'MQTT' 04 06 00 3C 00 01 'c' 00 03 'a/#' 00 01 'x'", ReasonCode.TopicNameInvalid, "3.1.1 MQTT-3.3.2-2" },
         { "500 will topic with a wildcard is an invalid topic name MQTT-3.3.2-2", V500, "10 17 00 04 'MQTT' 05 06 00 3C 00 00 01 'c' 00 00 03 'a/+' 00 01 'x'", ReasonCode.TopicNameInvalid, "5.0 MQTT-3.3.2-2" },
         { "311 empty will topic MQTT-4.7.3-1", V311, "10 12 00 04 'MQTT' 04 06 00 3C 00 01 'c' 00 00 00 01 'x'", ProtocolError, "3.1.1 MQTT-4.7.3-1" },
         { "311 will topic with surrogate ED A0 80 MQTT-1.5.3-1", V311, "10 15 00 04 'MQTT' 04 06 00 3C 00 01 'c' 00 03 ED A0 80 00 01 'x'", Malformed, "3.1.1 MQTT-1.5.3-1" },
