@@ -164,11 +164,21 @@ public readonly ref struct PublishPacket
 
     private static int GetRemainingLength(ProtocolVersion version, QualityOfService qos, int topicLength, int propertiesLength, int payloadLength)
     {
+        if ((uint)qos > 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(qos), qos, "QoS is 0, 1 or 2.");
+        }
+
         long length = PacketSize.LengthPrefixed(topicLength)
             + (qos == QualityOfService.AtMostOnce ? 0 : 2)
             + (version == ProtocolVersion.V500 ? PacketSize.PropertyBlock(propertiesLength) : 0)
             + (long)payloadLength;
-        return length > VariableByteInteger.MaxValue ? -1 : (int)length;
+        if (length > VariableByteInteger.MaxValue)
+        {
+            throw new ArgumentException($"A PUBLISH holds at most {VariableByteInteger.MaxValue} bytes after its fixed header; this one would need {length}.");
+        }
+
+        return (int)length;
     }
 
     private static void WriteCore(Span<byte> destination, ProtocolVersion version, in PublishHeader header, int remaining, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> properties, ReadOnlySpan<byte> payload)

@@ -7,6 +7,7 @@ internal enum PropertyReadStatus : byte
     Done,
     Truncated,
     UnknownIdentifier,
+    InvalidVariableByteInteger,
 }
 
 /// <summary>
@@ -62,6 +63,9 @@ internal static class PropertyReader
                 case PropertyReadStatus.UnknownIdentifier:
                     violation = ProtocolViolation.Malformed("5.0 §2.2.2.2", "unknown property identifier");
                     return false;
+                case PropertyReadStatus.InvalidVariableByteInteger:
+                    violation = ProtocolViolation.Malformed("5.0 MQTT-1.5.5-1", "Subscription Identifier longer than 4 bytes or not minimally encoded");
+                    return false;
             }
 
             if ((PropertyDefinitions.GetAllowedContexts(property.Id) & context) == 0)
@@ -78,7 +82,7 @@ internal static class PropertyReader
             }
 
             seen |= bit;
-            if (!TryValidateValue(property, out violation))
+            if (!TryValidateValue(property, context, out violation))
             {
                 return false;
             }
@@ -141,8 +145,7 @@ internal static class PropertyReader
 
                 if (vbi == OperationStatus.InvalidData)
                 {
-                    // Reported as truncated/malformed: a 5-byte or non-minimal integer is Malformed either way [MQTT-1.5.5-1].
-                    return PropertyReadStatus.Truncated;
+                    return PropertyReadStatus.InvalidVariableByteInteger;
                 }
 
                 property = new MqttProperty(propertyId, (uint)v, default, default);
@@ -168,7 +171,7 @@ internal static class PropertyReader
         }
     }
 
-    private static bool TryValidateValue(in MqttProperty p, out ProtocolViolation violation)
+    private static bool TryValidateValue(in MqttProperty p, PropertyContext context, out ProtocolViolation violation)
     {
         violation = default;
         switch (p.Id)
@@ -196,7 +199,7 @@ internal static class PropertyReader
                 violation = ProtocolViolation.ProtocolError("5.0 §3.1.2.11.4", "Maximum Packet Size is 0");
                 return false;
             case PropertyId.SubscriptionIdentifier when p.Integer == 0:
-                violation = ProtocolViolation.ProtocolError("5.0 §3.3.2.3.8", "Subscription Identifier is 0");
+                violation = ProtocolViolation.ProtocolError(context == PropertyContext.Subscribe ? "5.0 §3.8.2.1.2" : "5.0 §3.3.2.3.8", "Subscription Identifier is 0");
                 return false;
             case PropertyId.TopicAlias when p.Integer == 0:
                 violation = new ProtocolViolation(ReasonCode.TopicAliasInvalid, "5.0 MQTT-3.3.2-8", "Topic Alias is 0");

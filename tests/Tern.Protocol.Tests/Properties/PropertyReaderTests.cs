@@ -81,8 +81,8 @@ public class PropertyReaderTests
     [InlineData("02 25 05", PropertyContext.ConnAck, ReasonCode.ProtocolError, "5.0 §3.2.2.3")]                         // Retain Available 5
     [InlineData("02 0B 00", PropertyContext.Publish, ReasonCode.ProtocolError, "5.0 §3.3.2.3.8")]                       // Subscription Identifier 0
     [InlineData("03 23 00 00", PropertyContext.Publish, ReasonCode.TopicAliasInvalid, "5.0 MQTT-3.3.2-8")]              // Topic Alias 0
-    [InlineData("06 0B 80 80 80 80 01", PropertyContext.Publish, ReasonCode.MalformedPacket, "5.0 §2.2.2.2")]           // 5-byte Subscription Identifier (A2)
-    [InlineData("03 0B 80 00", PropertyContext.Publish, ReasonCode.MalformedPacket, "5.0 §2.2.2.2")]                    // non-minimal Subscription Identifier
+    [InlineData("06 0B 80 80 80 80 01", PropertyContext.Publish, ReasonCode.MalformedPacket, "5.0 MQTT-1.5.5-1")]           // 5-byte Subscription Identifier (A2)
+    [InlineData("03 0B 80 00", PropertyContext.Publish, ReasonCode.MalformedPacket, "5.0 MQTT-1.5.5-1")]                    // non-minimal Subscription Identifier
     [InlineData("06 03 00 03 ED A0 80", PropertyContext.Publish, ReasonCode.MalformedPacket, "5.0 MQTT-1.5.4-1")]       // surrogate in Content Type
     [InlineData("08 26 00 01 'k' 00 02 C0 80", PropertyContext.Publish, ReasonCode.MalformedPacket, "5.0 MQTT-1.5.4-1")] // overlong in a User Property value
     [InlineData("05 1F 00 02 'a' 00", PropertyContext.PubAck, ReasonCode.MalformedPacket, "5.0 MQTT-1.5.4-2")]          // U+0000 in a Reason String
