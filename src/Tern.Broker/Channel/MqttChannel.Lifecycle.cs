@@ -1,0 +1,133 @@
+using Tern.Broker.Diagnostics;
+using Tern.Protocol;
+using Tern.Protocol.Framing;
+using Tern.Protocol.Packets;
+
+namespace Tern.Broker.Channel;
+
+internal sealed partial class MqttChannel
+{
+    /// <summary>
+    /// DISCONNECT from the client: the will is discarded ([MQTT-3.14.4-3] in 3.1.1, [MQTT-3.14.4-3] in 5.0) unless a 5.0
+    /// client asks for it with reason 0x04. A DISCONNECT that does not decode is a violation, and the will is published.
+    /// </summary>
+    private bool ProcessDisconnect(in FixedHeader header, ReadOnlySpan<byte> body)
+    {
+        if (!DisconnectPacket.TryDecode(header, body, ProtocolVersion, out var disconnect, out var violation))
+        {
+            return Violation(violation);
+        }
+
+        Close(disconnect.ReasonCode == ReasonCode.DisconnectWithWillMessage ? CloseReason.ClientDisconnectedWithWill : CloseReason.ClientDisconnected);
+        return false;
+    }
+
+    /// <summary>
+    /// The connection is gone, for whatever reason. The will is published unless the client said DISCONNECT or the
+    /// broker is shutting down; the session is detached, and ended if it ends with its connection.
+    /// </summary>
+    public void OnConnectionClosed()
+    {
+        var previous = (ChannelState)Interlocked.Exchange(ref _state, (int)ChannelState.Closed);
+        if (previous != ChannelState.Connected)
+        {
+            return;
+        }
+
+        // A connection lost without DISCONNECT (reason still None) is an abnormal close ([MQTT-3.1.2-8] in 3.1.1).
+        var reason = (CloseReason)Volatile.Read(ref _closeReason);
+        _engine.Metrics.ClientDisconnected();
+        BrokerLog.ClientDisconnected(Logger, ClientId, Describe(reason));
+        if (_will is { } will && reason is not (CloseReason.ClientDisconnected or CloseReason.ServerShutdown))
+        {
+            _engine.Router.Route(will, _session);
+            BrokerLog.WillPublished(Logger, ClientId, System.Text.Encoding.UTF8.GetString(will.Topic));
+        }
+
+        _will = null;
+        if (_session is { } session && _engine.Sessions.Disconnect(session, this) && session.EndsWithConnection)
+        {
+            BrokerLog.SessionEnded(Logger, ClientId);
+        }
+    }
+
+    /// <summary>
+    /// Called by the heartbeat: closes a connection that sent no CONNECT within the connect timeout, or nothing at
+    /// all for 1.5 × its keep alive ([MQTT-3.1.2-24] in 3.1.1, [MQTT-3.1.2-22] in 5.0). 3.1.1 closes without a packet;
+    /// 5.0 may send DISCONNECT 0x8D first, and does.
+    /// </summary>
+    public void CheckTimeouts(long now)
+    {
+        var time = _engine.TimeProvider;
+        switch (State)
+        {
+            case ChannelState.AwaitingConnect:
+                var waited = time.GetElapsedTime(_createdAt, now);
+                if (waited >= _engine.Options.ConnectTimeout)
+                {
+                    BrokerLog.ConnectTimeout(Logger, _connection.RemoteEndPoint, waited.TotalSeconds);
+                    Close(CloseReason.ConnectTimeout);
+                }
+
+                break;
+            case ChannelState.Connected when KeepAlive > 0:
+                var silent = time.GetElapsedTime(Volatile.Read(ref _lastActivity), now);
+                if (silent.TotalMilliseconds >= KeepAlive * 1500.0 && Interlocked.CompareExchange(ref _closeReason, (int)CloseReason.KeepAliveTimeout, (int)CloseReason.None) == (int)CloseReason.None)
+                {
+                    BrokerLog.KeepAliveTimeout(Logger, ClientId, silent.TotalSeconds);
+                    if (IsV5)
+                    {
+                        SendDisconnect(ReasonCode.KeepAliveTimeout);
+                    }
+
+                    _connection.RequestClose();
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Another connection took this client id: 5.0 clients get DISCONNECT 0x8E ([MQTT-3.1.4-3] in 5.0), then the connection closes.</summary>
+    public void CloseForTakeover()
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, (int)CloseReason.TakenOver, (int)CloseReason.None) != (int)CloseReason.None)
+        {
+            return;
+        }
+
+        if (IsV5)
+        {
+            SendDisconnect(ReasonCode.SessionTakenOver);
+        }
+
+        _connection.RequestClose();
+    }
+
+    /// <summary>The broker is stopping: 5.0 clients get DISCONNECT 0x8B, then every connection closes.</summary>
+    public void CloseForShutdown()
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, (int)CloseReason.ServerShutdown, (int)CloseReason.None) != (int)CloseReason.None)
+        {
+            return;
+        }
+
+        if (State == ChannelState.Connected && IsV5)
+        {
+            SendDisconnect(ReasonCode.ServerShuttingDown);
+        }
+
+        _connection.RequestClose();
+    }
+
+    private static string Describe(CloseReason reason) => reason switch
+    {
+        CloseReason.ClientDisconnected => "DISCONNECT",
+        CloseReason.ClientDisconnectedWithWill => "DISCONNECT with will",
+        CloseReason.ProtocolViolation => "protocol violation",
+        CloseReason.KeepAliveTimeout => "keep alive timeout",
+        CloseReason.ConnectTimeout => "connect timeout",
+        CloseReason.TakenOver => "session taken over",
+        CloseReason.ServerShutdown => "server shutdown",
+        _ => "connection lost",
+    };
+}

@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Text;
+using Tern.Broker.Routing;
+using Tern.Broker.Sessions;
+using Tern.Protocol;
+using Tern.Protocol.Framing;
+using Tern.Protocol.Packets;
+using Tern.Protocol.Properties;
+using Tern.Protocol.Topics;
+
+namespace Tern.Broker.Channel;
+
+internal sealed partial class MqttChannel
+{
+    // The highest QoS the broker grants.
+    private const QualityOfService MaximumQoS = QualityOfService.ExactlyOnce;
+
+    private bool ProcessSubscribe(in FixedHeader header, ReadOnlySpan<byte> body)
+    {
+        if (!SubscribePacket.TryDecode(header, body, ProtocolVersion, out var subscribe, out var violation))
+        {
+            return Violation(violation);
+        }
+
+        if (IsV5 && subscribe.Properties.TryGetInteger(PropertyId.SubscriptionIdentifier, out _))
+        {
+            // CONNACK said Subscription Identifier Available = 0 ([MQTT-3.2.2-... ] 5.0 §3.2.2.3.12: then 0xA1).
+            return Violation(new ProtocolViolation(ReasonCode.SubscriptionIdentifiersNotSupported, "5.0 §3.2.2.3.12", "Subscription Identifier sent although the broker announced none"));
+        }
+
+        var session = _session!;
+        var codes = new ReasonCode[subscribe.Subscriptions.Count];
+        var granted = new List<(byte[] Filter, QualityOfService QoS, Tern.Protocol.Packets.RetainHandling Handling, bool IsNew)>(codes.Length);
+        int i = 0;
+        foreach (var request in subscribe.Subscriptions)
+        {
+            var filter = request.TopicFilter;
+            var filterViolation = TopicFilter.Validate(filter, ProtocolVersion);
+            if (!filterViolation.IsNone)
+            {
+                // A filter the broker cannot accept fails alone: SUBACK 0x80 (3.1.1 §3.9.3) / 0x8F (5.0 §3.9.3).
+                codes[i++] = IsV5 ? ReasonCode.TopicFilterInvalid : ReasonCode.UnspecifiedError;
+                continue;
+            }
+
+            var qos = (QualityOfService)Math.Min((int)request.Options.QoS, (int)MaximumQoS);
+            var options = new SubscriptionEntryOptions
+            {
+                GrantedQoS = qos,
+                NoLocal = IsV5 && request.Options.NoLocal,
+                RetainAsPublished = IsV5 && request.Options.RetainAsPublished,
+                RetainHandling = (Tern.Broker.Routing.RetainHandling)(byte)request.Options.RetainHandling,
+            };
+
+            // A SUBSCRIBE for a filter the session already has replaces that subscription ([MQTT-3.8.4-3]).
+            bool replaced = _engine.Tree.Subscribe(filter, session, options);
+            var filterBytes = filter.ToArray();
+            session.SetSubscription(Encoding.UTF8.GetString(filterBytes), new SubscriptionGrant(qos));
+            codes[i++] = (ReasonCode)(byte)qos;
+            granted.Add((filterBytes, qos, IsV5 ? request.Options.RetainHandling : Tern.Protocol.Packets.RetainHandling.SendAtSubscribe, !replaced));
+        }
+
+        var writer = new ArrayBufferWriter<byte>(8 + codes.Length);
+        SubAckPacket.Write(writer, new SubAckPacket { PacketIdentifier = subscribe.PacketIdentifier, ReasonCodes = codes }, ProtocolVersion);
+        Send(writer.WrittenSpan.ToArray());
+
+        // Retained messages follow the SUBACK; shared subscriptions never receive them (5.0 §4.8.2).
+        foreach (var (filter, qos, handling, isNew) in granted)
+        {
+            bool send = handling switch
+            {
+                Tern.Protocol.Packets.RetainHandling.SendAtSubscribe => true,
+                Tern.Protocol.Packets.RetainHandling.SendAtSubscribeIfNew => isNew,
+                _ => false,
+            };
+            if (send && !SharedSubscription.IsShared(filter))
+            {
+                _engine.Router.SendRetained(session, filter, qos);
+            }
+        }
+
+        return true;
+    }
+
+    private bool ProcessUnsubscribe(in FixedHeader header, ReadOnlySpan<byte> body)
+    {
+        if (!UnsubscribePacket.TryDecode(header, body, ProtocolVersion, out var unsubscribe, out var violation))
+        {
+            return Violation(violation);
+        }
+
+        var session = _session!;
+        var codes = new ReasonCode[unsubscribe.TopicFilters.Count];
+        int i = 0;
+        foreach (var filter in unsubscribe.TopicFilters)
+        {
+            bool existed = _engine.Tree.Unsubscribe(filter, session);
+            session.RemoveSubscription(Encoding.UTF8.GetString(filter));
+            codes[i++] = existed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted;
+        }
+
+        var writer = new ArrayBufferWriter<byte>(8 + codes.Length);
+        UnsubAckPacket.Write(writer, new UnsubAckPacket { PacketIdentifier = unsubscribe.PacketIdentifier, ReasonCodes = codes }, ProtocolVersion);
+        Send(writer.WrittenSpan.ToArray());
+        return true;
+    }
+}

@@ -1,0 +1,284 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Tern.Broker.Channel;
+using Tern.Broker.Diagnostics;
+using Tern.Broker.Hosting;
+using Tern.Protocol;
+using Tern.Protocol.Framing;
+
+namespace Tern.Broker.Connections;
+
+/// <summary>
+/// One network connection: a read loop that cuts the byte stream into packets and hands each to the channel, and a
+/// single write loop that drains the outbound queue into the transport, flushing once per drained batch.
+/// </summary>
+/// <remarks>
+/// Producers (this connection's channel, other connections' publishers, the heartbeat) only enqueue; the write loop
+/// is the only code that touches the output pipe. When the outbound backlog passes a high-water mark the read loop
+/// stops reading until the writer catches up, so a client that sends without reading its acknowledgements is
+/// slowed down instead of growing the broker's memory.
+/// </remarks>
+internal sealed class MqttConnection
+{
+    private const int BacklogHighWater = 4096;
+    private const int BacklogLowWater = 1024;
+
+    private readonly ConnectionContext _context;
+    private readonly BrokerEngine _engine;
+    private readonly Channel<OutboundPacket> _outbound = System.Threading.Channels.Channel.CreateUnbounded<OutboundPacket>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly MqttChannel _channel;
+    private int _backlog;
+    private int _closeRequested;
+    private TaskCompletionSource? _drained;
+
+    public MqttConnection(ConnectionContext context, BrokerEngine engine)
+    {
+        _context = context;
+        _engine = engine;
+        RemoteEndPoint = context.RemoteEndPoint?.ToString() ?? "unknown";
+        _channel = new MqttChannel(this, engine);
+    }
+
+    /// <summary>The peer's address, for logs.</summary>
+    public string RemoteEndPoint { get; }
+
+    /// <summary>Items queued and not yet written.</summary>
+    public int Backlog => Volatile.Read(ref _backlog);
+
+    /// <summary>Runs the connection until either side closes it.</summary>
+    public async Task RunAsync()
+    {
+        _engine.Register(_channel);
+        var writing = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+        {
+            BrokerLog.ConnectionError(_engine.Logger, RemoteEndPoint, ex);
+        }
+        catch (Exception ex)
+        {
+            BrokerLog.UnexpectedError(_engine.Logger, RemoteEndPoint, _channel.ClientId, ex);
+        }
+        finally
+        {
+            _engine.Unregister(_channel);
+            _channel.OnConnectionClosed();
+            RequestClose();
+        }
+
+        // A peer that stopped reading must not hold this task forever: give the writer a bound, then abort.
+        if (await Task.WhenAny(writing, Task.Delay(_engine.Options.ShutdownTimeout, _engine.TimeProvider)).ConfigureAwait(false) != writing)
+        {
+            _context.Abort(new ConnectionAbortedException("The peer did not take the last packets in time."));
+            await writing.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Queues a packet for the write loop. Ignored once the connection is closing.</summary>
+    public void Enqueue(in OutboundPacket packet)
+    {
+        if (Volatile.Read(ref _closeRequested) != 0)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _backlog);
+        if (!_outbound.Writer.TryWrite(packet))
+        {
+            Interlocked.Decrement(ref _backlog);
+        }
+    }
+
+    /// <summary>Flushes everything queued so far, then closes the connection. Safe to call from any thread, any number of times.</summary>
+    public void RequestClose()
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+        {
+            return;
+        }
+
+        _outbound.Writer.TryWrite(OutboundPacket.Close);
+        _outbound.Writer.TryComplete();
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _context.Transport.Input;
+        int maxPacketSize = _engine.Options.MaxPacketSize;
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                break;
+            }
+
+            var buffer = result.Buffer;
+            bool keepGoing = ProcessFrames(ref buffer, maxPacketSize);
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (!keepGoing || result.IsCompleted || Volatile.Read(ref _closeRequested) != 0)
+            {
+                break;
+            }
+
+            if (Volatile.Read(ref _backlog) > BacklogHighWater)
+            {
+                await WaitForDrainAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, int maxPacketSize)
+    {
+        while (true)
+        {
+            switch (FrameScanner.TryScan(buffer, maxPacketSize, out var header, out var violation))
+            {
+                case FrameStatus.NeedMoreData:
+                    return true;
+                case FrameStatus.Invalid:
+                    _channel.OnFramingViolation(header, violation);
+                    return false;
+            }
+
+            var body = buffer.Slice(header.HeaderLength, header.RemainingLength);
+            bool keepGoing;
+            if (body.IsSingleSegment)
+            {
+                keepGoing = _channel.Process(header, body.FirstSpan);
+            }
+            else
+            {
+                // A packet straddling transport buffers is copied once into pooled memory; the decoders want one span.
+                byte[] rented = ArrayPool<byte>.Shared.Rent(header.RemainingLength);
+                try
+                {
+                    body.CopyTo(rented);
+                    keepGoing = _channel.Process(header, rented.AsSpan(0, header.RemainingLength));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+
+            buffer = buffer.Slice(header.TotalLength);
+            if (!keepGoing)
+            {
+                return false;
+            }
+        }
+    }
+
+    private Task WaitForDrainAsync()
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drained, drained);
+        if (Volatile.Read(ref _backlog) <= BacklogLowWater || Volatile.Read(ref _closeRequested) != 0)
+        {
+            drained.TrySetResult();
+        }
+
+        return drained.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        var output = _context.Transport.Output;
+        try
+        {
+            bool closing = false;
+            while (!closing && await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                int written = 0;
+                while (reader.TryRead(out var item))
+                {
+                    written++;
+                    if (item.Kind == OutboundKind.Close)
+                    {
+                        closing = true;
+                        break;
+                    }
+
+                    Write(output, item);
+                }
+
+                if (Interlocked.Add(ref _backlog, -written) <= BacklogLowWater)
+                {
+                    Interlocked.Exchange(ref _drained, null)?.TrySetResult();
+                }
+
+                var flush = await output.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException or OperationCanceledException)
+        {
+            BrokerLog.ConnectionError(_engine.Logger, RemoteEndPoint, ex);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _closeRequested, 1);
+            Interlocked.Exchange(ref _drained, null)?.TrySetResult();
+            await output.CompleteAsync().ConfigureAwait(false);
+            _context.Transport.Input.CancelPendingRead();
+        }
+    }
+
+    private void Write(PipeWriter output, in OutboundPacket item)
+    {
+        switch (item.Kind)
+        {
+            case OutboundKind.Publish:
+                var encoded = item.Publish!;
+                var span = output.GetSpan(encoded.Bytes.Length);
+                encoded.CopyTo(span, item.PacketIdentifier, item.Duplicate);
+                output.Advance(encoded.Bytes.Length);
+                _engine.Metrics.MessageSent();
+                break;
+            case OutboundKind.Acknowledgement:
+                WriteAcknowledgement(output, item);
+                break;
+            case OutboundKind.PingResponse:
+                var ping = output.GetSpan(2);
+                ping[0] = 0xD0;
+                ping[1] = 0x00;
+                output.Advance(2);
+                break;
+            case OutboundKind.Bytes:
+                output.Write(item.Bytes);
+                break;
+        }
+    }
+
+    private void WriteAcknowledgement(PipeWriter output, in OutboundPacket item)
+    {
+        // PUBACK / PUBREC / PUBCOMP: flags 0000; PUBREL: 0010 ([MQTT-3.6.1-1]). The 5.0 reason code is omitted when it
+        // is Success (5.0 §3.4.2.1), which makes the common case the same 4 bytes in every version.
+        byte first = (byte)(((byte)item.AcknowledgementType << 4) | (item.AcknowledgementType == PacketType.PubRel ? 0x02 : 0x00));
+        bool withReason = item.ReasonCode != ReasonCode.Success && _channel.ProtocolVersion == ProtocolVersion.V500;
+        int size = withReason ? 5 : 4;
+        var span = output.GetSpan(size);
+        span[0] = first;
+        span[1] = (byte)(size - 2);
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], item.PacketIdentifier);
+        if (withReason)
+        {
+            span[4] = (byte)item.ReasonCode;
+        }
+
+        output.Advance(size);
+    }
+}

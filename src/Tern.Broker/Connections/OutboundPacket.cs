@@ -1,0 +1,64 @@
+using Tern.Broker.Messages;
+using Tern.Protocol;
+
+namespace Tern.Broker.Connections;
+
+/// <summary>What the write loop does with one queued item.</summary>
+internal enum OutboundKind : byte
+{
+    /// <summary>A PUBLISH: copy the shared encoding, patch the packet identifier and DUP.</summary>
+    Publish,
+
+    /// <summary>PUBACK, PUBREC, PUBREL or PUBCOMP, encoded on the fly (no allocation per acknowledgement).</summary>
+    Acknowledgement,
+
+    /// <summary>PINGRESP.</summary>
+    PingResponse,
+
+    /// <summary>A pre-encoded packet (CONNACK, SUBACK, UNSUBACK, DISCONNECT).</summary>
+    Bytes,
+
+    /// <summary>Flush what came before, then close the connection.</summary>
+    Close,
+}
+
+/// <summary>One item of a connection's outbound queue. A struct: queueing a PUBLISH or an acknowledgement allocates nothing.</summary>
+internal readonly struct OutboundPacket
+{
+    private OutboundPacket(OutboundKind kind, EncodedPublish? publish, byte[]? bytes, PacketType type, ushort packetIdentifier, ReasonCode reasonCode, bool duplicate)
+    {
+        Kind = kind;
+        Publish = publish;
+        Bytes = bytes;
+        AcknowledgementType = type;
+        PacketIdentifier = packetIdentifier;
+        ReasonCode = reasonCode;
+        Duplicate = duplicate;
+    }
+
+    public OutboundKind Kind { get; }
+
+    public EncodedPublish? Publish { get; }
+
+    public byte[]? Bytes { get; }
+
+    public PacketType AcknowledgementType { get; }
+
+    public ushort PacketIdentifier { get; }
+
+    public ReasonCode ReasonCode { get; }
+
+    public bool Duplicate { get; }
+
+    public static OutboundPacket ForPublish(EncodedPublish encoded, ushort packetIdentifier, bool duplicate) =>
+        new(OutboundKind.Publish, encoded, null, PacketType.Publish, packetIdentifier, ReasonCode.Success, duplicate);
+
+    public static OutboundPacket ForAcknowledgement(PacketType type, ushort packetIdentifier, ReasonCode reasonCode = ReasonCode.Success) =>
+        new(OutboundKind.Acknowledgement, null, null, type, packetIdentifier, reasonCode, false);
+
+    public static OutboundPacket PingResponse { get; } = new(OutboundKind.PingResponse, null, null, PacketType.PingResp, 0, ReasonCode.Success, false);
+
+    public static OutboundPacket Close { get; } = new(OutboundKind.Close, null, null, PacketType.Reserved, 0, ReasonCode.Success, false);
+
+    public static OutboundPacket ForBytes(byte[] bytes) => new(OutboundKind.Bytes, null, bytes, PacketType.Reserved, 0, ReasonCode.Success, false);
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tern.Broker.Diagnostics;
+
+/// <summary>
+/// Every log line the broker writes, source-generated, with stable event ids (listed in docs/operations.md):
+/// 1xxx connections, 2xxx sessions and queues, 3xxx the broker itself. Passwords are never logged.
+/// </summary>
+internal static partial class BrokerLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "Client {ClientId} connected from {Remote} (MQTT {Version}, clean {CleanSession}, keep alive {KeepAlive} s, session present {SessionPresent})")]
+    public static partial void ClientConnected(ILogger logger, string clientId, string remote, string version, bool cleanSession, int keepAlive, bool sessionPresent);
+
+    [LoggerMessage(1001, LogLevel.Information, "Client {ClientId} disconnected ({Reason})")]
+    public static partial void ClientDisconnected(ILogger logger, string clientId, string reason);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Closing connection from {Remote} (client {ClientId}): {Violation}")]
+    public static partial void ProtocolViolation(ILogger logger, string remote, string clientId, string violation);
+
+    [LoggerMessage(1003, LogLevel.Information, "Client {ClientId} sent nothing for {Seconds} s (1.5 x keep alive); closing the connection")]
+    public static partial void KeepAliveTimeout(ILogger logger, string clientId, double seconds);
+
+    [LoggerMessage(1004, LogLevel.Information, "Connection from {Remote} sent no CONNECT within {Seconds} s; closing it")]
+    public static partial void ConnectTimeout(ILogger logger, string remote, double seconds);
+
+    [LoggerMessage(1005, LogLevel.Information, "Client {ClientId} from {NewRemote} takes over the session of the connection from {OldRemote}")]
+    public static partial void SessionTakeover(ILogger logger, string clientId, string newRemote, string oldRemote);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Refused CONNECT from {Remote} (client {ClientId}): {Reason}")]
+    public static partial void ConnectRefused(ILogger logger, string remote, string clientId, string reason);
+
+    [LoggerMessage(1007, LogLevel.Debug, "Connection from {Remote} ended with an I/O error")]
+    public static partial void ConnectionError(ILogger logger, string remote, Exception exception);
+
+    [LoggerMessage(1008, LogLevel.Error, "Unexpected error on the connection from {Remote} (client {ClientId}); closing it")]
+    public static partial void UnexpectedError(ILogger logger, string remote, string clientId, Exception exception);
+
+    [LoggerMessage(2000, LogLevel.Warning, "Queue of client {ClientId} is full ({Limit} messages); policy {Policy} drops messages until it drains")]
+    public static partial void QueueFull(ILogger logger, string clientId, int limit, string policy);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Client {ClientId} left more than {Limit} QoS 2 messages awaiting PUBREL; closing the connection")]
+    public static partial void AwaitingReleaseExceeded(ILogger logger, string clientId, int limit);
+
+    [LoggerMessage(2002, LogLevel.Information, "Published the will of client {ClientId} to {Topic}")]
+    public static partial void WillPublished(ILogger logger, string clientId, string topic);
+
+    [LoggerMessage(2003, LogLevel.Information, "Session of client {ClientId} ended")]
+    public static partial void SessionEnded(ILogger logger, string clientId);
+
+    [LoggerMessage(3000, LogLevel.Information, "listening on mqtt://{EndPoint}")]
+    public static partial void Listening(ILogger logger, string endPoint);
+
+    [LoggerMessage(3001, LogLevel.Information, "Shutting down: disconnecting {Count} clients")]
+    public static partial void ShuttingDown(ILogger logger, int count);
+
+    [LoggerMessage(3002, LogLevel.Error, "Publishing $SYS topics failed")]
+    public static partial void SysPublishFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tern.Broker.Hosting;
+
+namespace Tern.Broker;
+
+/// <summary>
+/// A Tern broker for any .NET application: <see cref="StartAsync(BrokerOptions, CancellationToken)"/> binds the
+/// listeners and returns once they accept connections; <see cref="Endpoints"/> says where (the real port when 0 was
+/// asked for). ASP.NET Core applications can instead use <see cref="TernBrokerExtensions.AddTernBroker"/>.
+/// </summary>
+/// <example><code>
+/// await using var broker = await MqttBroker.StartAsync(new BrokerOptions { Listeners = [new() { Port = 0 }] });
+/// Console.WriteLine($"MQTT on port {broker.Endpoints[0].Port}");
+/// </code></example>
+public sealed class MqttBroker : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _stopped;
+
+    private MqttBroker(WebApplication app, IReadOnlyList<IPEndPoint> endpoints)
+    {
+        _app = app;
+        Endpoints = endpoints;
+    }
+
+    /// <summary>The endpoints the broker listens on, with the ports actually bound.</summary>
+    public IReadOnlyList<IPEndPoint> Endpoints { get; }
+
+    /// <summary>The application's services (the broker's logger factory, time provider, meter).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    internal BrokerEngine Engine => _app.Services.GetRequiredService<BrokerEngine>();
+
+    /// <summary>Starts a broker with <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public static Task<MqttBroker> StartAsync(BrokerOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, configureServices: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a broker with <paramref name="options"/>, letting <paramref name="configureServices"/> add logging
+    /// providers or replace the <see cref="TimeProvider"/> (tests use a fake clock).
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public static async Task<MqttBroker> StartAsync(BrokerOptions options, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid broker options: " + string.Join(" ", problems), nameof(options));
+        }
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<IOptions<BrokerOptions>>(Options.Create(options));
+        builder.Services.AddTernBroker();
+        configureServices?.Invoke(builder.Services);
+
+        var bound = new List<ListenOptions>();
+        var listeners = options.Listeners.Count == 0 ? [new MqttListenerOptions()] : options.Listeners;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var listener in listeners)
+            {
+                kestrel.Listen(listener.GetAddress(), listener.Port, listen =>
+                {
+                    listen.UseTernMqtt();
+                    bound.Add(listen);
+                });
+            }
+        });
+
+        var app = builder.Build();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        // Kestrel writes the bound endpoint (with the real port) back into each ListenOptions.
+        return new MqttBroker(app, [.. bound.Select(l => l.IPEndPoint!)]);
+    }
+
+    /// <summary>Stops accepting connections, disconnects every client (5.0: DISCONNECT 0x8B) and stops.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the broker and releases it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,23 @@
+using Tern.Broker.Messages;
+using Tern.Protocol;
+
+namespace Tern.Broker.Sessions;
+
+/// <summary>
+/// What a session needs of the connection it is attached to: a way to hand packets to the connection's single writer.
+/// Implemented by the channel; the session never sees sockets.
+/// </summary>
+internal interface ISessionConnection
+{
+    /// <summary>How many QoS 1/2 PUBLISHes may be unacknowledged at once (the client's Receive Maximum, capped by configuration).</summary>
+    int SendWindow { get; }
+
+    /// <summary>Queues a PUBLISH for the writer.</summary>
+    void SendPublish(EncodedPublish encoded, ushort packetIdentifier, bool duplicate);
+
+    /// <summary>Queues a PUBREL for the writer.</summary>
+    void SendPubRel(ushort packetIdentifier);
+
+    /// <summary>The protocol version of the connection.</summary>
+    ProtocolVersion ProtocolVersion { get; }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Tern.Broker;
+
+namespace Tern.Cli;
+
+/// <summary>
+/// Builds <see cref="BrokerOptions"/> from three layers, each overriding the one before: the JSON file given with
+/// <c>--config</c>, environment variables prefixed <c>TERN_</c> (<c>TERN_MAXPACKETSIZE=65536</c>,
+/// <c>TERN_LISTENERS__0__PORT=1884</c>), and the command line (<c>--port</c>, <c>--bind</c>).
+/// </summary>
+internal static class BrokerConfiguration
+{
+    /// <summary>Loads and validates the options; throws <see cref="ConfigurationProblemException"/> with one clear message.</summary>
+    public static BrokerOptions Load(string? configFile, int? port, string? bind, IDictionary<string, string?>? environment = null)
+    {
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            var path = Path.GetFullPath(configFile);
+            if (!File.Exists(path))
+            {
+                throw new ConfigurationProblemException($"configuration file '{configFile}' does not exist");
+            }
+
+            builder.AddJsonFile(path, optional: false, reloadOnChange: false);
+        }
+
+        if (environment is null)
+        {
+            builder.AddEnvironmentVariables("TERN_");
+        }
+        else
+        {
+            builder.AddInMemoryCollection(environment
+                .Where(e => e.Key.StartsWith("TERN_", StringComparison.OrdinalIgnoreCase))
+                .Select(e => new KeyValuePair<string, string?>(e.Key["TERN_".Length..].Replace("__", ":", StringComparison.Ordinal), e.Value)));
+        }
+
+        var overrides = new Dictionary<string, string?>();
+        if (port is not null)
+        {
+            overrides["Listeners:0:Port"] = port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (bind is not null)
+        {
+            overrides["Listeners:0:Bind"] = bind;
+        }
+
+        builder.AddInMemoryCollection(overrides);
+
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or JsonException)
+        {
+            throw new ConfigurationProblemException($"cannot read configuration file '{configFile}': {(ex.InnerException ?? ex).Message}");
+        }
+
+        var options = new BrokerOptions();
+        try
+        {
+            configuration.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ConfigurationProblemException($"invalid configuration: {(ex.InnerException ?? ex).Message}");
+        }
+
+        // A listener given only a port on the command line still binds the default address, and vice versa.
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationProblemException("invalid configuration: " + string.Join(" ", problems));
+        }
+
+        return options;
+    }
+}
+
+/// <summary>A configuration problem, reported as one line and exit code 2.</summary>
+internal sealed class ConfigurationProblemException(string message) : Exception(message);
