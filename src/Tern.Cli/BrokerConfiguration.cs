@@ -63,14 +63,21 @@ internal static class BrokerConfiguration
         var options = new BrokerOptions();
         try
         {
-            configuration.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            // A misspelt key in the file is an error (it would silently leave a default in force); unrelated TERN_
+            // environment variables are not.
+            if (configFile is not null)
+            {
+                new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile), optional: false).Build()
+                    .Bind(new BrokerOptions(), o => o.ErrorOnUnknownConfiguration = true);
+            }
+
+            configuration.Bind(options);
         }
         catch (InvalidOperationException ex)
         {
             throw new ConfigurationProblemException($"invalid configuration: {(ex.InnerException ?? ex).Message}");
         }
 
-        // A listener given only a port on the command line still binds the default address, and vice versa.
         var problems = options.Validate();
         if (problems.Count > 0)
         {
