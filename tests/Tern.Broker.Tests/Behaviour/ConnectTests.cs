@@ -154,7 +154,7 @@ public class ConnectTests
         await using var client = await broker.ConnectRawAsync();
 
         // A refused CONNECT (level 6) and a PUBLISH in the same write.
-        await client.SendAsync([.. Tern.TestKit.Hex.Bytes("10 0E 00 04 'MQTT' 06 02 00 3C 00 02 'c1'"), .. Packets.Publish("after/refusal", "x")]);
+        await client.SendAsync((byte[])[.. Tern.TestKit.Hex.Bytes("10 0E 00 04 'MQTT' 06 02 00 3C 00 02 'c1'"), .. Packets.Publish("after/refusal", "x")]);
 
         await client.ExpectAsync("20 02 00 01", Timeouts.Default);
         await client.ExpectClosedAsync(Timeouts.Default);
@@ -177,7 +177,7 @@ public class ConnectTests
         Assert.Contains("sent no CONNECT", broker.Log, StringComparison.Ordinal);
     }
 
-    internal static async Task WaitForConnectionAsync(TestBroker broker, int count = 1)
+    internal static async Task WaitForConnectionAsync(Tern.TestKit.TernBroker broker, int count = 1)
     {
         // The accept runs on the broker's side; wait (bounded) until its engine has registered the connection.
         var deadline = DateTime.UtcNow + Timeouts.Default;

@@ -5,7 +5,7 @@ namespace Tern.Broker.Tests.Behaviour;
 
 public class PublishTests
 {
-    private static async Task<Tern.TestKit.RawMqttConnection> SubscriberAsync(TestBroker broker, string id, string filter, QualityOfService qos)
+    private static async Task<Tern.TestKit.RawMqttConnection> SubscriberAsync(Tern.TestKit.TernBroker broker, string id, string filter, QualityOfService qos)
     {
         var subscriber = await broker.ConnectAsync(Packets.Connect(id));
         await subscriber.SendAsync(Packets.Subscribe(1, filter, qos));
@@ -68,13 +68,13 @@ public class PublishTests
         await publisher.SendAsync(Packets.Ack(PacketType.PubRel, 7));
         await publisher.ExpectAsync("70 02 00 07", Timeouts.Default);
 
-        await subscriber.ExpectAsync("30 09 00 04 'q2/t' 'once'", Timeouts.Default);
+        await subscriber.ExpectAsync("30 0A 00 04 'q2/t' 'once'", Timeouts.Default);
         await subscriber.ExpectSilenceAsync(Timeouts.Quiet);
 
         // After PUBCOMP the packet identifier is free: a new message with id 7 is a new message.
         await publisher.SendAsync(Packets.Publish("q2/t", "again", QualityOfService.ExactlyOnce, 7));
         await publisher.ExpectAsync("50 02 00 07", Timeouts.Default);
-        await subscriber.ExpectAsync("30 0A 00 04 'q2/t' 'again'", Timeouts.Default);
+        await subscriber.ExpectAsync("30 0B 00 04 'q2/t' 'again'", Timeouts.Default);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Tern.Broker.Tests.Behaviour;
 
 public class WillTests
 {
-    private static async Task<Tern.TestKit.RawMqttConnection> WatchAsync(TestBroker broker, string topic)
+    private static async Task<Tern.TestKit.RawMqttConnection> WatchAsync(Tern.TestKit.TernBroker broker, string topic)
     {
         var watcher = await broker.ConnectAsync(Packets.Connect("watch-" + Guid.NewGuid().ToString("N")[..8]));
         await watcher.SendAsync(Packets.Subscribe(1, topic, QualityOfService.AtLeastOnce));

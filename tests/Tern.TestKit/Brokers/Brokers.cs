@@ -16,6 +16,7 @@ public static class Brokers
     private static readonly (string Name, Func<BrokerSettings, CancellationToken, Task<IBrokerUnderTest>> StartAsync)[] Kinds =
     [
         ("mosquitto", async (settings, cancellationToken) => await MosquittoBroker.StartAsync(settings, cancellationToken).ConfigureAwait(false)),
+        ("tern", async (settings, cancellationToken) => await TernBroker.StartAsync(settings, cancellationToken).ConfigureAwait(false)),
     ];
 
     /// <summary>The names of every kind, in order.</summary>
