@@ -1,6 +1,5 @@
 using Tern.Broker.Connections;
 using Tern.Broker.Diagnostics;
-using Tern.Broker.Messages;
 using Tern.Protocol;
 using Tern.Protocol.Framing;
 using Tern.Protocol.Packets;
@@ -36,14 +35,10 @@ internal sealed partial class MqttChannel
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
-                if (publish.Retain || _engine.Router.HasSubscribers(publish.TopicName))
-                {
-                    _engine.Router.Route(BrokerMessage.FromPublish(publish, publish.TopicName, ClientId), session);
-                }
-
+                _engine.Router.RoutePublish(publish, ClientId, session);
                 return true;
             case QualityOfService.AtLeastOnce:
-                int delivered = _engine.Router.Route(BrokerMessage.FromPublish(publish, publish.TopicName, ClientId), session);
+                int delivered = _engine.Router.RoutePublish(publish, ClientId, session);
                 _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubAck, publish.PacketIdentifier, NoMatchingSubscribers(delivered)));
                 return true;
             default:
@@ -58,7 +53,7 @@ internal sealed partial class MqttChannel
                         return Violation(new ProtocolViolation(ReasonCode.ReceiveMaximumExceeded, "5.0 §4.9", "too many QoS 2 messages awaiting PUBREL"));
                     }
 
-                    delivered = _engine.Router.Route(BrokerMessage.FromPublish(publish, publish.TopicName, ClientId), session);
+                    delivered = _engine.Router.RoutePublish(publish, ClientId, session);
                     _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubRec, publish.PacketIdentifier, NoMatchingSubscribers(delivered)));
                 }
                 else

@@ -33,22 +33,36 @@ internal sealed class MessageRouter
     }
 
     /// <summary>
-    /// True when anything would receive a message on this topic; lets the channel skip copying a QoS 0 message
-    /// that nobody wants.
+    /// Routes a received PUBLISH: matches first, and copies the message out of the receive buffer only when a session
+    /// will receive it or it must be retained, so a message nobody wants costs no allocation.
     /// </summary>
-    public bool HasSubscribers(ReadOnlySpan<byte> topic)
+    public int RoutePublish(in Tern.Protocol.Packets.PublishPacket publish, string publisherClientId, MqttSession publisher)
     {
         var collector = t_collector ??= new SubscriptionCollector<MqttSession>();
         collector.Clear();
-        bool any = _tree.Match(topic, collector) > 0;
-        collector.Clear();
-        return any;
+        if (_tree.Match(publish.TopicName, collector, publisher) == 0 && !publish.Retain)
+        {
+            return 0;
+        }
+
+        var message = BrokerMessage.FromPublish(publish, publish.TopicName, publisherClientId);
+        Retain(message);
+        return Deliver(message, collector);
     }
 
     /// <summary>Routes <paramref name="message"/> and returns the number of sessions it was given to.</summary>
     /// <param name="message">The message.</param>
     /// <param name="publisher">The publishing session, for No Local; null for broker messages.</param>
     public int Route(BrokerMessage message, MqttSession? publisher)
+    {
+        Retain(message);
+        var collector = t_collector ??= new SubscriptionCollector<MqttSession>();
+        collector.Clear();
+        _tree.Match(message.Topic, collector, publisher);
+        return Deliver(message, collector);
+    }
+
+    private void Retain(BrokerMessage message)
     {
         if (message.Retain)
         {
@@ -64,9 +78,10 @@ internal sealed class MessageRouter
             }
         }
 
-        var collector = t_collector ??= new SubscriptionCollector<MqttSession>();
-        collector.Clear();
-        _tree.Match(message.Topic, collector, publisher);
+    }
+
+    private int Deliver(BrokerMessage message, SubscriptionCollector<MqttSession> collector)
+    {
         collector.CollapsePerSubscriber();
         int delivered = 0;
         foreach (ref readonly var match in collector.Matches)
