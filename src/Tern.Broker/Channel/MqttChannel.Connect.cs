@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Tern.Broker.Diagnostics;
 using Tern.Broker.Messages;
+using Tern.Broker.Sessions;
 using Tern.Protocol;
 using Tern.Protocol.Framing;
 using Tern.Protocol.Packets;
@@ -38,8 +39,30 @@ internal sealed partial class MqttChannel
         }
 
         ClientId = clientId;
+        var options = _engine.Options;
+        if (options.ServerReference is not null)
+        {
+            // The operator is moving clients elsewhere (5.0 §4.11: Server redirection).
+            return Refuse(options.RedirectPermanently ? ReasonCode.ServerMoved : ReasonCode.UseAnotherServer, "redirected to " + options.ServerReference);
+        }
+
         KeepAlive = connect.KeepAlive;
-        bool endsWithConnection = connect.CleanSession;
+        ushort? serverKeepAlive = null;
+        if (options.MaxKeepAlive > 0 && (KeepAlive > options.MaxKeepAlive || (IsV5 && KeepAlive == 0)))
+        {
+            if (!IsV5)
+            {
+                return Refuse(ReasonCode.ClientIdentifierNotValid, "keep alive above the broker's maximum");
+            }
+
+            // 5.0: the broker's keep alive wins and is announced as Server Keep Alive ([MQTT-3.2.2-21] in 5.0).
+            KeepAlive = (ushort)options.MaxKeepAlive;
+            serverKeepAlive = KeepAlive;
+        }
+
+        uint expiry = connect.CleanSession ? 0 : MqttSession.NeverExpires;
+        uint? cappedExpiry = null;
+        bool requestResponseInformation = false;
         if (IsV5)
         {
             if (connect.Properties.TryGetBytes(PropertyId.AuthenticationMethod, out _))
@@ -50,29 +73,48 @@ internal sealed partial class MqttChannel
 
             if (connect.Properties.TryGetInteger(PropertyId.ReceiveMaximum, out uint receiveMaximum))
             {
-                _sendWindow = (int)Math.Min(receiveMaximum, (uint)_engine.Options.MaxInflightMessages);
+                _sendWindow = (int)Math.Min(receiveMaximum, (uint)options.MaxInflightMessages);
             }
+
+            if (connect.Properties.TryGetInteger(PropertyId.MaximumPacketSize, out uint maximumPacketSize))
+            {
+                MaximumPacketSize = (int)Math.Min(maximumPacketSize, int.MaxValue);
+            }
+
+            requestResponseInformation = connect.Properties.GetIntegerOrNull(PropertyId.RequestResponseInformation) == 1;
 
             // 5.0 §3.1.2.11.2: without a Session Expiry Interval (or with 0) the session ends with the connection,
             // whatever Clean Start says; Clean Start only decides whether an existing session is resumed.
-            endsWithConnection = connect.Properties.GetIntegerOrNull(PropertyId.SessionExpiryInterval) is null or 0;
+            _connectSessionExpiry = connect.Properties.GetIntegerOrNull(PropertyId.SessionExpiryInterval) ?? 0;
+            expiry = Math.Min(_connectSessionExpiry, options.MaxSessionExpiryInterval);
+            if (expiry != _connectSessionExpiry)
+            {
+                cappedExpiry = expiry;
+            }
         }
 
         if (connect.HasWill)
         {
-            _will = BrokerMessage.Create(connect.WillTopic, connect.WillProperties.Raw, connect.WillPayload, connect.WillQoS, connect.WillRetain, clientId);
+            _will = BrokerMessage.Create(connect.WillTopic, connect.WillProperties.Raw, connect.WillPayload, connect.WillQoS, connect.WillRetain, clientId, _engine.TimeProvider);
+            _willDelay = IsV5 ? connect.WillProperties.GetIntegerOrNull(PropertyId.WillDelayInterval) ?? 0 : 0;
+            if ((connect.WillRetain && !options.RetainAvailable) || (int)connect.WillQoS > options.MaximumQoS)
+            {
+                // [MQTT-3.2.2-12], [MQTT-3.2.2-13] in 5.0: a will the broker could not publish as asked is refused.
+                return Refuse(connect.WillRetain && !options.RetainAvailable ? ReasonCode.RetainNotSupported : ReasonCode.QoSNotSupported, "the will asks for what the broker does not offer");
+            }
         }
 
+        var connack = new ConnAckProperties(assigned ? clientId : null, cappedExpiry, serverKeepAlive, requestResponseInformation && options.ResponseInformation is not null ? options.ResponseInformation + clientId : null);
         bool cleanStart = connect.CleanSession;
         var session = _engine.Sessions.Connect(
             clientId,
             cleanStart,
-            endsWithConnection,
+            expiry,
             this,
             present =>
             {
                 Volatile.Write(ref _state, (int)ChannelState.Connected);
-                SendConnAck(present, assigned ? clientId : null);
+                SendConnAck(present, connack);
                 BrokerLog.ClientConnected(Logger, clientId, _connection.RemoteEndPoint, VersionName(ProtocolVersion), cleanStart, KeepAlive, present);
             },
             out var displaced);
@@ -87,23 +129,73 @@ internal sealed partial class MqttChannel
         return true;
     }
 
-    private void SendConnAck(bool sessionPresent, string? assignedClientId)
+    /// <summary>What a 5.0 CONNACK tells this particular client, besides the broker's fixed capabilities.</summary>
+    private readonly record struct ConnAckProperties(string? AssignedClientId, uint? SessionExpiryInterval, ushort? ServerKeepAlive, string? ResponseInformation);
+
+    /// <summary>
+    /// CONNACK. For 5.0 it announces what is on and what is off ([MQTT-3.2.2-9] ff. in 5.0): a property is sent only when
+    /// its value differs from the default a client assumes in its absence.
+    /// </summary>
+    private void SendConnAck(bool sessionPresent, in ConnAckProperties connack)
     {
         var properties = new PropertyBuilder();
         if (IsV5)
         {
-            if (assignedClientId is not null)
+            var options = _engine.Options;
+            if (connack.AssignedClientId is not null)
             {
-                properties.AddString(PropertyId.AssignedClientIdentifier, assignedClientId);
+                properties.AddString(PropertyId.AssignedClientIdentifier, connack.AssignedClientId);
             }
 
-            properties.AddUInt32(PropertyId.MaximumPacketSize, (uint)_engine.Options.MaxPacketSize);
+            if (connack.SessionExpiryInterval is { } expiry)
+            {
+                properties.AddUInt32(PropertyId.SessionExpiryInterval, expiry);
+            }
 
-            // Subscription identifiers are not delivered yet; say so rather than let the default (available) mislead.
-            properties.AddByte(PropertyId.SubscriptionIdentifierAvailable, 0);
+            if (connack.ServerKeepAlive is { } keepAlive)
+            {
+                properties.AddUInt16(PropertyId.ServerKeepAlive, keepAlive);
+            }
+
+            properties.AddUInt16(PropertyId.ReceiveMaximum, (ushort)options.MaxAwaitingRelease);
+            if (options.MaximumQoS < 2)
+            {
+                properties.AddByte(PropertyId.MaximumQoS, (byte)options.MaximumQoS);
+            }
+
+            if (!options.RetainAvailable)
+            {
+                properties.AddByte(PropertyId.RetainAvailable, 0);
+            }
+
+            properties.AddUInt32(PropertyId.MaximumPacketSize, (uint)options.MaxPacketSize);
+            if (options.TopicAliasMaximum > 0)
+            {
+                properties.AddUInt16(PropertyId.TopicAliasMaximum, (ushort)options.TopicAliasMaximum);
+            }
+
+            if (!options.WildcardSubscriptionAvailable)
+            {
+                properties.AddByte(PropertyId.WildcardSubscriptionAvailable, 0);
+            }
+
+            if (!options.SubscriptionIdentifiersAvailable)
+            {
+                properties.AddByte(PropertyId.SubscriptionIdentifierAvailable, 0);
+            }
+
+            if (!options.SharedSubscriptionsAvailable)
+            {
+                properties.AddByte(PropertyId.SharedSubscriptionAvailable, 0);
+            }
+
+            if (connack.ResponseInformation is not null)
+            {
+                properties.AddString(PropertyId.ResponseInformation, connack.ResponseInformation);
+            }
         }
 
-        var writer = new ArrayBufferWriter<byte>(32);
+        var writer = new ArrayBufferWriter<byte>(32 + properties.Span.Length);
         ConnAckPacket.Write(writer, new ConnAckPacket { SessionPresent = sessionPresent, Properties = new MqttProperties(properties.Span) }, ProtocolVersion);
         Send(writer.WrittenSpan.ToArray());
     }
@@ -112,7 +204,7 @@ internal sealed partial class MqttChannel
     private bool Refuse(ReasonCode reason, string description)
     {
         BrokerLog.ConnectRefused(Logger, _connection.RemoteEndPoint, ClientId, description);
-        SendRefusal(ProtocolVersion, reason);
+        SendRefusal(ProtocolVersion, reason, description);
         Close(CloseReason.ProtocolViolation);
         return false;
     }
@@ -141,14 +233,25 @@ internal sealed partial class MqttChannel
         return false;
     }
 
-    private void SendRefusal(ProtocolVersion version, ReasonCode reason)
+    private void SendRefusal(ProtocolVersion version, ReasonCode reason, string? reasonString = null)
     {
-        var writer = new ArrayBufferWriter<byte>(8);
+        var writer = new ArrayBufferWriter<byte>(64);
         if (version == ProtocolVersion.V500)
         {
-            ConnAckPacket.Write(writer, new ConnAckPacket { ReasonCode = reason }, ProtocolVersion.V500);
+            var properties = new PropertyBuilder();
+            if (reasonString is not null)
+            {
+                properties.AddString(PropertyId.ReasonString, reasonString);
+            }
+
+            if (reason is ReasonCode.UseAnotherServer or ReasonCode.ServerMoved && _engine.Options.ServerReference is { } reference)
+            {
+                properties.AddString(PropertyId.ServerReference, reference);
+            }
+
+            ConnAckPacket.Write(writer, new ConnAckPacket { ReasonCode = reason, Properties = new MqttProperties(properties.Span) }, ProtocolVersion.V500);
         }
-        else if (ReasonCodes.ToConnectReturnCode(reason) is { } returnCode)
+        else if (ReasonCodes.ToConnectReturnCode(reason is ReasonCode.UseAnotherServer or ReasonCode.ServerMoved ? ReasonCode.ServerUnavailable : reason) is { } returnCode)
         {
             ConnAckPacket.Write(writer, new ConnAckPacket { ReturnCode = returnCode }, version == ProtocolVersion.Unknown ? ProtocolVersion.V311 : version);
         }

@@ -2,6 +2,7 @@ using Tern.Broker.Diagnostics;
 using Tern.Protocol;
 using Tern.Protocol.Framing;
 using Tern.Protocol.Packets;
+using Tern.Protocol.Properties;
 
 namespace Tern.Broker.Channel;
 
@@ -16,6 +17,17 @@ internal sealed partial class MqttChannel
         if (!DisconnectPacket.TryDecode(header, body, ProtocolVersion, out var disconnect, out var violation))
         {
             return Violation(violation);
+        }
+
+        if (IsV5 && disconnect.Properties.TryGetInteger(PropertyId.SessionExpiryInterval, out uint expiry))
+        {
+            if (_connectSessionExpiry == 0 && expiry != 0)
+            {
+                // 5.0 §3.14.2.2.2: a session that was to end with the connection cannot be made to outlive it here.
+                return Violation(ProtocolViolation.ProtocolError("5.0 §3.14.2.2.2", "DISCONNECT sets a Session Expiry Interval after CONNECT set none"));
+            }
+
+            _session!.ExpiryInterval = Math.Min(expiry, _engine.Options.MaxSessionExpiryInterval);
         }
 
         Close(disconnect.ReasonCode == ReasonCode.DisconnectWithWillMessage ? CloseReason.ClientDisconnectedWithWill : CloseReason.ClientDisconnected);
@@ -38,16 +50,11 @@ internal sealed partial class MqttChannel
         var reason = (CloseReason)Volatile.Read(ref _closeReason);
         _engine.Metrics.ClientDisconnected();
         BrokerLog.ClientDisconnected(Logger, ClientId, Describe(reason));
-        if (_will is { } will && reason is not (CloseReason.ClientDisconnected or CloseReason.ServerShutdown))
-        {
-            _engine.Router.Route(will, _session);
-            BrokerLog.WillPublished(Logger, ClientId, System.Text.Encoding.UTF8.GetString(will.Topic));
-        }
-
+        var will = reason is CloseReason.ClientDisconnected or CloseReason.ServerShutdown ? null : _will;
         _will = null;
-        if (_session is { } session && _engine.Sessions.Disconnect(session, this) && session.EndsWithConnection)
+        if (_session is { } session)
         {
-            BrokerLog.SessionEnded(Logger, ClientId);
+            _engine.Sessions.Disconnect(session, this, will, _willDelay);
         }
     }
 

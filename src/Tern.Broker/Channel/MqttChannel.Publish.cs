@@ -1,3 +1,4 @@
+using System.Text.Unicode;
 using Tern.Broker.Connections;
 using Tern.Broker.Diagnostics;
 using Tern.Protocol;
@@ -16,12 +17,13 @@ internal sealed partial class MqttChannel
             return Violation(violation);
         }
 
+        var options = _engine.Options;
+        var topic = publish.TopicName;
         if (IsV5)
         {
-            if (publish.Properties.TryGetInteger(PropertyId.TopicAlias, out _))
+            if (!TryResolveTopicAlias(publish, ref topic, out violation))
             {
-                // CONNACK announced no Topic Alias Maximum, which means 0: the client may not use aliases ([MQTT-3.2.2-17] in 5.0).
-                return Violation(new ProtocolViolation(ReasonCode.TopicAliasInvalid, "5.0 MQTT-3.2.2-17", "Topic Alias used although the broker allows none"));
+                return Violation(violation);
             }
 
             if (publish.Properties.TryGetInteger(PropertyId.SubscriptionIdentifier, out _))
@@ -30,15 +32,31 @@ internal sealed partial class MqttChannel
             }
         }
 
+        if (publish.Retain && !options.RetainAvailable)
+        {
+            return Violation(new ProtocolViolation(ReasonCode.RetainNotSupported, "5.0 §3.2.2.3.5", "retained message although Retain Available is 0"));
+        }
+
+        if ((int)publish.QoS > options.MaximumQoS)
+        {
+            return Violation(new ProtocolViolation(ReasonCode.QoSNotSupported, "5.0 §3.2.2.3.4", "QoS above the broker's Maximum QoS"));
+        }
+
         _engine.Metrics.MessageReceived();
+        if (IsV5 && options.ValidatePayloadFormat && publish.Properties.GetIntegerOrNull(PropertyId.PayloadFormatIndicator) == 1 && !Utf8.IsValid(publish.Payload))
+        {
+            // 5.0 §3.3.2.3.2: a payload that says it is UTF-8 and is not; refused with 0x99, not routed.
+            return RefusePublish(publish, ReasonCode.PayloadFormatInvalid, "payload is not the UTF-8 its Payload Format Indicator promises");
+        }
+
         var session = _session!;
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
-                _engine.Router.RoutePublish(publish, ClientId, session);
+                _engine.Router.RoutePublish(publish, topic, ClientId, session);
                 return true;
             case QualityOfService.AtLeastOnce:
-                int delivered = _engine.Router.RoutePublish(publish, ClientId, session);
+                int delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
                 _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubAck, publish.PacketIdentifier, NoMatchingSubscribers(delivered)));
                 return true;
             default:
@@ -46,14 +64,14 @@ internal sealed partial class MqttChannel
                 // with PUBREC again and not routed ([MQTT-4.3.3-2] in 3.1.1 and 5.0).
                 if (session.TryBeginInboundExactlyOnce(publish.PacketIdentifier))
                 {
-                    if (session.AwaitingReleaseCount > _engine.Options.MaxAwaitingRelease)
+                    if (session.AwaitingReleaseCount > options.MaxAwaitingRelease)
                     {
                         session.Release(publish.PacketIdentifier);
-                        BrokerLog.AwaitingReleaseExceeded(Logger, ClientId, _engine.Options.MaxAwaitingRelease);
-                        return Violation(new ProtocolViolation(ReasonCode.ReceiveMaximumExceeded, "5.0 §4.9", "too many QoS 2 messages awaiting PUBREL"));
+                        BrokerLog.AwaitingReleaseExceeded(Logger, ClientId, options.MaxAwaitingRelease);
+                        return Violation(new ProtocolViolation(ReasonCode.ReceiveMaximumExceeded, "5.0 §3.3.4", "more QoS 2 messages awaiting PUBREL than the broker's Receive Maximum"));
                     }
 
-                    delivered = _engine.Router.RoutePublish(publish, ClientId, session);
+                    delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
                     _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubRec, publish.PacketIdentifier, NoMatchingSubscribers(delivered)));
                 }
                 else
@@ -63,6 +81,56 @@ internal sealed partial class MqttChannel
 
                 return true;
         }
+    }
+
+    /// <summary>
+    /// Inbound Topic Alias (5.0 §3.3.2.3.4): a PUBLISH with a topic and an alias sets the alias; one with an empty topic
+    /// uses it. An alias of 0 or above the Topic Alias Maximum the broker announced is 0x94 ([MQTT-3.3.2-9] in 5.0);
+    /// an alias never set is a Protocol Error.
+    /// </summary>
+    private bool TryResolveTopicAlias(in PublishPacket publish, ref ReadOnlySpan<byte> topic, out ProtocolViolation violation)
+    {
+        violation = default;
+        ushort alias = publish.TopicAlias;
+        if (alias == 0)
+        {
+            return true;
+        }
+
+        if (alias > _engine.Options.TopicAliasMaximum)
+        {
+            violation = new ProtocolViolation(ReasonCode.TopicAliasInvalid, "5.0 MQTT-3.3.2-9", "Topic Alias above the Topic Alias Maximum");
+            return false;
+        }
+
+        _topicAliases ??= new byte[]?[_engine.Options.TopicAliasMaximum + 1];
+        if (!topic.IsEmpty)
+        {
+            _topicAliases[alias] = topic.ToArray();
+            return true;
+        }
+
+        if (_topicAliases[alias] is not { } known)
+        {
+            violation = ProtocolViolation.ProtocolError("5.0 §3.3.2.3.4", "Topic Alias used before it was set");
+            return false;
+        }
+
+        topic = known;
+        return true;
+    }
+
+    /// <summary>A PUBLISH the broker will not route: QoS 1/2 get the reason in PUBACK/PUBREC (5.0), QoS 0 a DISCONNECT.</summary>
+    private bool RefusePublish(in PublishPacket publish, ReasonCode reason, string description)
+    {
+        if (publish.QoS == QualityOfService.AtMostOnce)
+        {
+            return Violation(new ProtocolViolation(reason, "5.0 §3.3.4", description));
+        }
+
+        BrokerLog.PublishRefused(Logger, ClientId, description);
+        _connection.Enqueue(OutboundPacket.ForAcknowledgement(publish.QoS == QualityOfService.AtLeastOnce ? PacketType.PubAck : PacketType.PubRec, publish.PacketIdentifier, reason));
+        return true;
     }
 
     // 5.0 lets the acknowledgement say nobody received the message (0x10); it is still a success code.

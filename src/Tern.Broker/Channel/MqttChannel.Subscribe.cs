@@ -12,9 +12,6 @@ namespace Tern.Broker.Channel;
 
 internal sealed partial class MqttChannel
 {
-    // The highest QoS the broker grants.
-    private const QualityOfService MaximumQoS = QualityOfService.ExactlyOnce;
-
     private bool ProcessSubscribe(in FixedHeader header, ReadOnlySpan<byte> body)
     {
         if (!SubscribePacket.TryDecode(header, body, ProtocolVersion, out var subscribe, out var violation))
@@ -22,10 +19,17 @@ internal sealed partial class MqttChannel
             return Violation(violation);
         }
 
-        if (IsV5 && subscribe.Properties.TryGetInteger(PropertyId.SubscriptionIdentifier, out _))
+        var options = _engine.Options;
+        int subscriptionIdentifier = 0;
+        if (IsV5 && subscribe.Properties.TryGetInteger(PropertyId.SubscriptionIdentifier, out uint identifier))
         {
-            // CONNACK said Subscription Identifier Available = 0 ([MQTT-3.2.2-... ] 5.0 §3.2.2.3.12: then 0xA1).
-            return Violation(new ProtocolViolation(ReasonCode.SubscriptionIdentifiersNotSupported, "5.0 §3.2.2.3.12", "Subscription Identifier sent although the broker announced none"));
+            if (!options.SubscriptionIdentifiersAvailable)
+            {
+                // CONNACK said Subscription Identifier Available = 0 (5.0 §3.2.2.3.12: then DISCONNECT 0xA1).
+                return Violation(new ProtocolViolation(ReasonCode.SubscriptionIdentifiersNotSupported, "5.0 §3.2.2.3.12", "Subscription Identifier sent although the broker announced none"));
+            }
+
+            subscriptionIdentifier = (int)identifier;
         }
 
         var session = _session!;
@@ -43,17 +47,25 @@ internal sealed partial class MqttChannel
                 continue;
             }
 
-            var qos = (QualityOfService)Math.Min((int)request.Options.QoS, (int)MaximumQoS);
-            var options = new SubscriptionEntryOptions
+            var refusal = Refusal(filter);
+            if (refusal != ReasonCode.Success)
+            {
+                codes[i++] = refusal;
+                continue;
+            }
+
+            var qos = (QualityOfService)Math.Min((int)request.Options.QoS, options.MaximumQoS);
+            var entry = new SubscriptionEntryOptions
             {
                 GrantedQoS = qos,
                 NoLocal = IsV5 && request.Options.NoLocal,
                 RetainAsPublished = IsV5 && request.Options.RetainAsPublished,
                 RetainHandling = (Tern.Broker.Routing.RetainHandling)(byte)request.Options.RetainHandling,
+                SubscriptionIdentifier = subscriptionIdentifier,
             };
 
             // A SUBSCRIBE for a filter the session already has replaces that subscription ([MQTT-3.8.4-3]).
-            bool replaced = _engine.Tree.Subscribe(filter, session, options);
+            bool replaced = _engine.Tree.Subscribe(filter, session, entry);
             var filterBytes = filter.ToArray();
             session.SetSubscription(Encoding.UTF8.GetString(filterBytes), new SubscriptionGrant(qos));
             codes[i++] = (ReasonCode)(byte)qos;
@@ -75,11 +87,32 @@ internal sealed partial class MqttChannel
             };
             if (send && !SharedSubscription.IsShared(filter))
             {
-                _engine.Router.SendRetained(session, filter, qos);
+                _engine.Router.SendRetained(session, filter, qos, subscriptionIdentifier);
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Why a valid filter is refused: wildcards or shared subscriptions that the broker announced it does not offer
+    /// (5.0: 0xA2 / 0x9E, §3.2.2.3.13 and §3.2.2.3.14; 3.1.1: 0x80). Success when it is accepted.
+    /// </summary>
+    private ReasonCode Refusal(ReadOnlySpan<byte> filter)
+    {
+        var options = _engine.Options;
+        bool shared = SharedSubscription.IsShared(filter);
+        if (shared && !options.SharedSubscriptionsAvailable)
+        {
+            return IsV5 ? ReasonCode.SharedSubscriptionsNotSupported : ReasonCode.UnspecifiedError;
+        }
+
+        if (!options.WildcardSubscriptionAvailable && TopicFilter.HasWildcards(filter))
+        {
+            return IsV5 ? ReasonCode.WildcardSubscriptionsNotSupported : ReasonCode.UnspecifiedError;
+        }
+
+        return ReasonCode.Success;
     }
 
     private bool ProcessUnsubscribe(in FixedHeader header, ReadOnlySpan<byte> body)

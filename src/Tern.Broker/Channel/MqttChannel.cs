@@ -8,6 +8,7 @@ using Tern.Broker.Sessions;
 using Tern.Protocol;
 using Tern.Protocol.Framing;
 using Tern.Protocol.Packets;
+using Tern.Protocol.Properties;
 
 namespace Tern.Broker.Channel;
 
@@ -30,7 +31,10 @@ internal sealed partial class MqttChannel : ISessionConnection
     private int _closeReason; // CloseReason
     private MqttSession? _session;
     private BrokerMessage? _will;
+    private uint _willDelay;
+    private uint _connectSessionExpiry;
     private int _sendWindow;
+    private byte[]?[]? _topicAliases;
 
     public MqttChannel(MqttConnection connection, BrokerEngine engine)
     {
@@ -72,6 +76,9 @@ internal sealed partial class MqttChannel : ISessionConnection
 
     /// <inheritdoc/>
     public int SendWindow => _sendWindow;
+
+    /// <inheritdoc/>
+    public int MaximumPacketSize { get; private set; } = int.MaxValue;
 
     private ILogger Logger => _engine.Logger;
 
@@ -158,17 +165,24 @@ internal sealed partial class MqttChannel : ISessionConnection
         _engine.Metrics.ProtocolViolation((byte)violation.ReasonCode);
         if (State == ChannelState.Connected && IsV5)
         {
-            SendDisconnect(violation.ReasonCode);
+            SendDisconnect(violation.ReasonCode, violation.Description);
         }
 
         Close(CloseReason.ProtocolViolation);
         return false;
     }
 
-    private void SendDisconnect(ReasonCode reasonCode)
+    /// <summary>Queues a DISCONNECT (5.0 only), with a Reason String saying why when there is one to say.</summary>
+    private void SendDisconnect(ReasonCode reasonCode, string? reasonString = null)
     {
-        var writer = new ArrayBufferWriter<byte>(8);
-        DisconnectPacket.Write(writer, new DisconnectPacket { ReasonCode = reasonCode }, ProtocolVersion.V500);
+        var properties = new PropertyBuilder();
+        if (reasonString is not null)
+        {
+            properties.AddString(PropertyId.ReasonString, reasonString);
+        }
+
+        var writer = new ArrayBufferWriter<byte>(8 + properties.Span.Length);
+        DisconnectPacket.Write(writer, new DisconnectPacket { ReasonCode = reasonCode, Properties = new MqttProperties(properties.Span) }, ProtocolVersion.V500);
         _connection.Enqueue(OutboundPacket.ForBytes(writer.WrittenSpan.ToArray()));
     }
 

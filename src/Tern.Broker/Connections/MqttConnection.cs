@@ -244,7 +244,7 @@ internal sealed class MqttConnection
             case OutboundKind.Publish:
                 var encoded = item.Publish!;
                 var span = output.GetSpan(encoded.Bytes.Length);
-                encoded.CopyTo(span, item.PacketIdentifier, item.Duplicate);
+                encoded.CopyTo(span, item.PacketIdentifier, item.Duplicate, _engine.TimeProvider);
                 output.Advance(encoded.Bytes.Length);
                 _engine.Metrics.MessageSent();
                 break;

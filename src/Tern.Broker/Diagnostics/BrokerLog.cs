@@ -32,6 +32,9 @@ internal static partial class BrokerLog
     [LoggerMessage(1007, LogLevel.Debug, "Connection from {Remote} ended with an I/O error")]
     public static partial void ConnectionError(ILogger logger, string remote, Exception exception);
 
+    [LoggerMessage(1009, LogLevel.Information, "Refused a PUBLISH from client {ClientId}: {Reason}")]
+    public static partial void PublishRefused(ILogger logger, string clientId, string reason);
+
     [LoggerMessage(1008, LogLevel.Error, "Unexpected error on the connection from {Remote} (client {ClientId}); closing it")]
     public static partial void UnexpectedError(ILogger logger, string remote, string clientId, Exception exception);
 
@@ -46,6 +49,9 @@ internal static partial class BrokerLog
 
     [LoggerMessage(2003, LogLevel.Information, "Session of client {ClientId} ended")]
     public static partial void SessionEnded(ILogger logger, string clientId);
+
+    [LoggerMessage(2004, LogLevel.Debug, "A message for client {ClientId} is larger than the Maximum Packet Size it announced; not sent to it")]
+    public static partial void MessageTooLarge(ILogger logger, string clientId);
 
     [LoggerMessage(3000, LogLevel.Information, "listening on mqtt://{EndPoint}")]
     public static partial void Listening(ILogger logger, string endPoint);

@@ -59,7 +59,7 @@ internal sealed class SysTopicPublisher : IDisposable
     private void Set(string topic, long value) => Set(topic, value.ToString(CultureInfo.InvariantCulture));
 
     private void Set(string topic, string value) =>
-        _engine.Router.Route(BrokerMessage.Create(Encoding.UTF8.GetBytes(topic), default, Encoding.UTF8.GetBytes(value), QualityOfService.AtMostOnce, retain: true, publisherClientId: null), publisher: null);
+        _engine.Router.Route(BrokerMessage.Create(Encoding.UTF8.GetBytes(topic), default, Encoding.UTF8.GetBytes(value), QualityOfService.AtMostOnce, retain: true, publisherClientId: null, _engine.TimeProvider), publisher: null);
 
     public void Dispose() => _timer?.Dispose();
 }

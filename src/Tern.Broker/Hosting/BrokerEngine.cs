@@ -35,10 +35,11 @@ internal sealed class BrokerEngine : IDisposable
         TimeProvider = timeProvider;
         Metrics = metrics;
         StartedAt = timeProvider.GetTimestamp();
-        Tree = new SubscriptionTree<MqttSession>();
+        Tree = new SubscriptionTree<MqttSession>(new SessionSharedSubscriptionSelector(Options.SharedSubscriptionStrategy));
         Retained = new RetainedMessageStore();
-        Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy));
-        Router = new MessageRouter(Tree, Retained, metrics, Logger);
+        Router = new MessageRouter(Tree, Retained, timeProvider);
+        var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped);
+        Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId));
         _heartbeat = timeProvider.CreateTimer(_ => OnHeartbeat(), null, Options.HeartbeatInterval, Options.HeartbeatInterval);
     }
 
@@ -108,6 +109,37 @@ internal sealed class BrokerEngine : IDisposable
         catch (TimeoutException)
         {
             // Connections still open after the timeout are aborted by Kestrel's own shutdown.
+        }
+    }
+
+    private void PublishWill(Messages.BrokerMessage will, MqttSession? session)
+    {
+        Router.Route(will, session);
+        BrokerLog.WillPublished(Logger, will.PublisherClientId ?? "?", System.Text.Encoding.UTF8.GetString(will.Topic));
+    }
+
+    private void OnDropped(MqttSession session, DeliveryOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case DeliveryOutcome.DroppedQueueFull:
+                Metrics.MessageDropped("queue_full");
+                if (session.MarkQueueFull())
+                {
+                    BrokerLog.QueueFull(Logger, session.ClientId, Options.MaxQueuedMessages, Options.QueueOverflowPolicy.ToString());
+                }
+
+                break;
+            case DeliveryOutcome.DroppedOffline:
+                Metrics.MessageDropped("offline_qos0");
+                break;
+            case DeliveryOutcome.DroppedTooLarge:
+                Metrics.MessageDropped("too_large");
+                BrokerLog.MessageTooLarge(Logger, session.ClientId);
+                break;
+            case DeliveryOutcome.DroppedExpired:
+                Metrics.MessageDropped("expired");
+                break;
         }
     }
 

@@ -34,7 +34,11 @@ public sealed class BrokerOptions
     [Range(1, 65_535)]
     public int MaxInflightMessages { get; set; } = 20;
 
-    /// <summary>Inbound QoS 2 messages a client may leave awaiting PUBREL; one more closes the connection (CVE-2023-28366 is a leak here). Default 1000.</summary>
+    /// <summary>
+    /// Inbound QoS 2 messages a client may leave awaiting PUBREL; one more closes the connection (CVE-2023-28366 is a
+    /// leak here). MQTT 5.0 clients are told it as the broker's Receive Maximum, and exceeding it is DISCONNECT 0x93.
+    /// Default 1000.
+    /// </summary>
     [Range(1, 65_535)]
     public int MaxAwaitingRelease { get; set; } = 1000;
 
@@ -50,6 +54,62 @@ public sealed class BrokerOptions
 
     /// <summary>How long shutdown waits for connections to flush after DISCONNECT 0x8B. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether clients may publish retained messages. Default true. When false, CONNACK says Retain Available 0 and a retained PUBLISH is refused with 0x9A (5.0) or closes the connection (3.1.1).</summary>
+    public bool RetainAvailable { get; set; } = true;
+
+    /// <summary>Whether Topic Filters may contain wildcards. Default true. When false, a wildcard filter gets SUBACK 0xA2 (5.0) or 0x80 (3.1.1).</summary>
+    public bool WildcardSubscriptionAvailable { get; set; } = true;
+
+    /// <summary>Whether MQTT 5.0 Subscription Identifiers are accepted and delivered. Default true. When false, a SUBSCRIBE carrying one gets DISCONNECT 0xA1.</summary>
+    public bool SubscriptionIdentifiersAvailable { get; set; } = true;
+
+    /// <summary>Whether <c>$share/{group}/{filter}</c> subscriptions are shared subscriptions. Default true. When false, they get SUBACK 0x9E (5.0) or 0x80 (3.1.1).</summary>
+    public bool SharedSubscriptionsAvailable { get; set; } = true;
+
+    /// <summary>How a shared subscription picks the member that receives a message. Default round robin.</summary>
+    public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; set; } = SharedSubscriptionStrategy.RoundRobin;
+
+    /// <summary>The highest QoS the broker accepts and grants: 0, 1 or 2. Default 2. A PUBLISH above it gets DISCONNECT 0x9B (5.0); subscriptions are granted at most this.</summary>
+    [Range(0, 2)]
+    public int MaximumQoS { get; set; } = 2;
+
+    /// <summary>
+    /// The longest keep alive a client may ask for, in seconds; 0 means no limit (the default). An MQTT 5.0 client asking
+    /// for more (or for 0) is told this value as Server Keep Alive; a 3.1 / 3.1.1 client asking for more is refused
+    /// with CONNACK 0x02, as Mosquitto does.
+    /// </summary>
+    [Range(0, 65_535)]
+    public int MaxKeepAlive { get; set; }
+
+    /// <summary>How many topic aliases an MQTT 5.0 client may use towards the broker (Topic Alias Maximum in CONNACK). Default 10; 0 turns inbound aliases off.</summary>
+    [Range(0, 65_535)]
+    public int TopicAliasMaximum { get; set; } = 10;
+
+    /// <summary>Whether the broker assigns topic aliases on messages it sends to MQTT 5.0 clients that allow them. Default false (every PUBLISH carries its topic).</summary>
+    public bool OutboundTopicAliases { get; set; }
+
+    /// <summary>The longest MQTT 5.0 Session Expiry Interval granted, in seconds; a longer request is capped and the cap returned in CONNACK. Default 4294967295 (no cap: 0xFFFFFFFF never expires).</summary>
+    public uint MaxSessionExpiryInterval { get; set; } = uint.MaxValue;
+
+    /// <summary>Whether a PUBLISH whose Payload Format Indicator says UTF-8 is checked to be UTF-8 (5.0: 0x99 Payload format invalid). Default true, as Mosquitto 2.</summary>
+    public bool ValidatePayloadFormat { get; set; } = true;
+
+    /// <summary>
+    /// The Response Information returned to MQTT 5.0 clients that ask for it (Request Response Information 1): a topic
+    /// prefix; the client's id is appended. Default null: not offered.
+    /// </summary>
+    public string? ResponseInformation { get; set; }
+
+    /// <summary>
+    /// When set, new MQTT 5.0 clients are redirected here (CONNACK 0x9C Use another server, or 0x9D Server moved when
+    /// <see cref="RedirectPermanently"/>) with this Server Reference; 3.1 / 3.1.1 clients get 0x03 Server unavailable.
+    /// Lets an operator move clients off a broker. Default null.
+    /// </summary>
+    public string? ServerReference { get; set; }
+
+    /// <summary>With <see cref="ServerReference"/>: the move is permanent (0x9D) rather than temporary (0x9C). Default false.</summary>
+    public bool RedirectPermanently { get; set; }
 
     /// <summary>Checks the settings; returns the problems found, empty when they are good.</summary>
     public IReadOnlyList<string> Validate()

@@ -10,7 +10,7 @@ namespace Tern.Broker.Messages;
 /// single array (copy 1 of the PUBLISH path), immutable from then on and shared by every session it is routed to.
 /// Encodings are built lazily, one per (protocol family, QoS, retain flag), and cached on the message.
 /// </summary>
-internal sealed class BrokerMessage
+internal sealed partial class BrokerMessage
 {
     // 2 protocol families (3.1/3.1.1 share a wire format; 5.0) x 3 QoS x 2 retain flags.
     private readonly EncodedPublish?[] _encodings = new EncodedPublish?[12];
@@ -18,7 +18,7 @@ internal sealed class BrokerMessage
     private readonly int _topicLength;
     private readonly int _propertiesLength;
 
-    private BrokerMessage(byte[] buffer, int topicLength, int propertiesLength, QualityOfService qos, bool retain, string? publisherClientId)
+    private BrokerMessage(byte[] buffer, int topicLength, int propertiesLength, QualityOfService qos, bool retain, string? publisherClientId, long expiresAt)
     {
         _buffer = buffer;
         _topicLength = topicLength;
@@ -26,12 +26,17 @@ internal sealed class BrokerMessage
         QoS = qos;
         Retain = retain;
         PublisherClientId = publisherClientId;
+        ExpiresAt = expiresAt;
     }
 
     /// <summary>The Topic Name as UTF-8.</summary>
     public ReadOnlySpan<byte> Topic => _buffer.AsSpan(0, _topicLength);
 
-    /// <summary>The MQTT 5.0 properties to forward (Topic Alias removed: aliases belong to one connection).</summary>
+    /// <summary>
+    /// The MQTT 5.0 properties to forward: Message Expiry Interval first (so its value sits at a fixed offset the writer
+    /// can patch), then the others in their received order; Topic Alias, Subscription Identifier and Will Delay Interval
+    /// removed.
+    /// </summary>
     public ReadOnlySpan<byte> Properties => _buffer.AsSpan(_topicLength, _propertiesLength);
 
     /// <summary>The payload.</summary>
@@ -49,22 +54,34 @@ internal sealed class BrokerMessage
     /// <summary>The client that published it (null for broker-generated messages such as $SYS).</summary>
     public string? PublisherClientId { get; }
 
-    /// <summary>Copies a received PUBLISH into a broker message.</summary>
-    public static BrokerMessage FromPublish(in PublishPacket packet, ReadOnlySpan<byte> topic, string? publisherClientId) =>
-        Create(topic, packet.Properties.Raw, packet.Payload, packet.QoS, packet.Retain, publisherClientId);
+    /// <summary>When the message expires, as a <see cref="TimeProvider"/> timestamp; 0 when it does not.</summary>
+    public long ExpiresAt { get; }
 
-    /// <summary>Creates a message, dropping any Topic Alias and Subscription Identifier from <paramref name="properties"/>.</summary>
-    public static BrokerMessage Create(ReadOnlySpan<byte> topic, ReadOnlySpan<byte> properties, ReadOnlySpan<byte> payload, QualityOfService qos, bool retain, string? publisherClientId)
+    /// <summary>Whether the Message Expiry Interval has passed at <paramref name="now"/>.</summary>
+    public bool IsExpired(long now) => ExpiresAt != 0 && now >= ExpiresAt;
+
+    /// <summary>Copies a received PUBLISH into a broker message.</summary>
+    public static BrokerMessage FromPublish(in PublishPacket packet, ReadOnlySpan<byte> topic, string? publisherClientId, TimeProvider time) =>
+        Create(topic, packet.Properties.Raw, packet.Payload, packet.QoS, packet.Retain, publisherClientId, time);
+
+    /// <summary>Creates a message; its Message Expiry Interval, if any, starts counting now.</summary>
+    public static BrokerMessage Create(ReadOnlySpan<byte> topic, ReadOnlySpan<byte> properties, ReadOnlySpan<byte> payload, QualityOfService qos, bool retain, string? publisherClientId, TimeProvider time)
     {
+        long expiresAt = 0;
+        if (!properties.IsEmpty && new MqttProperties(properties).TryGetInteger(PropertyId.MessageExpiryInterval, out uint seconds))
+        {
+            expiresAt = time.GetTimestamp() + (seconds * time.TimestampFrequency);
+        }
+
         int forwardedLength = ForwardedPropertiesLength(properties);
         var buffer = new byte[topic.Length + forwardedLength + payload.Length];
         topic.CopyTo(buffer);
         CopyForwardedProperties(properties, buffer.AsSpan(topic.Length, forwardedLength));
         payload.CopyTo(buffer.AsSpan(topic.Length + forwardedLength));
-        return new BrokerMessage(buffer, topic.Length, forwardedLength, qos, retain, publisherClientId);
+        return new BrokerMessage(buffer, topic.Length, forwardedLength, qos, retain, publisherClientId, expiresAt);
     }
 
-    /// <summary>The encoding for subscribers of <paramref name="version"/> at <paramref name="qos"/> with this retain flag.</summary>
+    /// <summary>The shared encoding for subscribers of <paramref name="version"/> at <paramref name="qos"/> with this retain flag.</summary>
     public EncodedPublish GetEncoding(ProtocolVersion version, QualityOfService qos, bool retain)
     {
         bool v5 = version == ProtocolVersion.V500;
@@ -76,13 +93,51 @@ internal sealed class BrokerMessage
         }
 
         // Two threads may race to build the same encoding; both results are identical, and one wins the slot.
-        var writer = new ArrayBufferWriter<byte>(PublishPacket.GetSize(version, qos, _topicLength, _propertiesLength, PayloadLength));
-        PublishPacket.Write(writer, v5 ? ProtocolVersion.V500 : ProtocolVersion.V311, new PublishHeader(qos, retain), Topic, Properties, Payload);
-        var bytes = writer.WrittenSpan.ToArray();
-        // The packet identifier follows the fixed header and the length-prefixed topic.
-        int offset = qos == QualityOfService.AtMostOnce ? -1 : FixedHeaderLength(bytes) + 2 + _topicLength;
-        encoded = new EncodedPublish(bytes, offset);
+        encoded = Encode(v5, qos, retain, v5 ? Properties : default);
         return Interlocked.CompareExchange(ref _encodings[slot], encoded, null) ?? encoded;
+    }
+
+    /// <summary>
+    /// An encoding for one MQTT 5.0 subscriber whose matching subscriptions carry Subscription Identifiers: the shared
+    /// properties plus one Subscription Identifier per matching subscription ([MQTT-3.3.4-3] in 5.0). Not cached.
+    /// </summary>
+    public EncodedPublish CreateEncoding(QualityOfService qos, bool retain, ReadOnlySpan<int> subscriptionIdentifiers)
+    {
+        int extra = 0;
+        foreach (int id in subscriptionIdentifiers)
+        {
+            extra += PropertyWriter.SizeOfVariableByteInteger(id);
+        }
+
+        var properties = new byte[_propertiesLength + extra];
+        Properties.CopyTo(properties);
+        var writer = new PropertyWriter(properties.AsSpan(_propertiesLength));
+        foreach (int id in subscriptionIdentifiers)
+        {
+            writer.WriteVariableByteInteger(PropertyId.SubscriptionIdentifier, id);
+        }
+
+        return Encode(v5: true, qos, retain, properties);
+    }
+
+    private EncodedPublish Encode(bool v5, QualityOfService qos, bool retain, ReadOnlySpan<byte> properties)
+    {
+        var version = v5 ? ProtocolVersion.V500 : ProtocolVersion.V311;
+        var writer = new ArrayBufferWriter<byte>(PublishPacket.GetSize(version, qos, _topicLength, properties.Length, PayloadLength));
+        PublishPacket.Write(writer, version, new PublishHeader(qos, retain), Topic, properties, Payload);
+        var bytes = writer.WrittenSpan.ToArray();
+
+        // The packet identifier follows the fixed header and the length-prefixed topic; the properties follow it.
+        int afterTopic = FixedHeaderLength(bytes) + 2 + _topicLength;
+        int packetIdOffset = qos == QualityOfService.AtMostOnce ? -1 : afterTopic;
+        int expiryOffset = -1;
+        if (v5 && ExpiresAt != 0)
+        {
+            int propertiesStart = afterTopic + (qos == QualityOfService.AtMostOnce ? 0 : 2);
+            expiryOffset = propertiesStart + VariableByteInteger.GetSize(properties.Length) + 1;
+        }
+
+        return new EncodedPublish(bytes, packetIdOffset, expiryOffset, ExpiresAt);
     }
 
     private static int FixedHeaderLength(byte[] frame)
@@ -95,65 +150,4 @@ internal sealed class BrokerMessage
 
         return last + 1;
     }
-
-    private static int ForwardedPropertiesLength(ReadOnlySpan<byte> properties)
-    {
-        if (properties.IsEmpty)
-        {
-            return 0;
-        }
-
-        int length = 0;
-        foreach (var p in new MqttProperties(properties))
-        {
-            if (!IsForwarded(p.Id))
-            {
-                continue;
-            }
-
-            length += PropertySize(p);
-        }
-
-        return length;
-    }
-
-    private static void CopyForwardedProperties(ReadOnlySpan<byte> properties, Span<byte> destination)
-    {
-        if (destination.IsEmpty)
-        {
-            return;
-        }
-
-        var writer = new PropertyWriter(destination);
-        foreach (var p in new MqttProperties(properties))
-        {
-            if (!IsForwarded(p.Id))
-            {
-                continue;
-            }
-
-            switch (p.Type)
-            {
-                case PropertyType.Byte: writer.WriteByte(p.Id, (byte)p.Integer); break;
-                case PropertyType.TwoByteInteger: writer.WriteUInt16(p.Id, (ushort)p.Integer); break;
-                case PropertyType.FourByteInteger: writer.WriteUInt32(p.Id, p.Integer); break;
-                case PropertyType.VariableByteInteger: writer.WriteVariableByteInteger(p.Id, (int)p.Integer); break;
-                case PropertyType.Utf8StringPair: writer.WriteUserProperty(p.Value, p.PairValue); break;
-                default: writer.WriteBytes(p.Id, p.Value); break;
-            }
-        }
-    }
-
-    // Topic Alias belongs to one connection, Subscription Identifiers to one subscriber, Will Delay Interval to the will only.
-    private static bool IsForwarded(PropertyId id) => id is not (PropertyId.TopicAlias or PropertyId.SubscriptionIdentifier or PropertyId.WillDelayInterval);
-
-    private static int PropertySize(in MqttProperty p) => p.Type switch
-    {
-        PropertyType.Byte => PropertyWriter.SizeOfByte,
-        PropertyType.TwoByteInteger => PropertyWriter.SizeOfUInt16,
-        PropertyType.FourByteInteger => PropertyWriter.SizeOfUInt32,
-        PropertyType.VariableByteInteger => PropertyWriter.SizeOfVariableByteInteger((int)p.Integer),
-        PropertyType.Utf8StringPair => PropertyWriter.SizeOfUserProperty(p.Value.Length, p.PairValue.Length),
-        _ => PropertyWriter.SizeOfBytes(p.Value.Length),
-    };
 }

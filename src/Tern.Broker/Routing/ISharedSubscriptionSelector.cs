@@ -21,6 +21,7 @@ public interface ISharedSubscriptionSelector<TSubscriber>
     /// which a concurrent writer may already have replaced.
     /// </param>
     /// <param name="topicName">The Topic Name of the message being routed.</param>
+    /// <param name="publisher">The publishing subscriber, when the message came from one (for strategies keyed by publisher).</param>
     /// <returns>An index into <paramref name="members"/>, or -1 to deliver this message to no member of the group.</returns>
-    int Select(SharedSubscriptionGroup<TSubscriber> group, ReadOnlySpan<SubscriptionEntry<TSubscriber>> members, ReadOnlySpan<byte> topicName);
+    int Select(SharedSubscriptionGroup<TSubscriber> group, ReadOnlySpan<SubscriptionEntry<TSubscriber>> members, ReadOnlySpan<byte> topicName, TSubscriber? publisher);
 }

@@ -1,9 +1,8 @@
-using Microsoft.Extensions.Logging;
-using Tern.Broker.Diagnostics;
 using Tern.Broker.Messages;
 using Tern.Broker.Persistence;
 using Tern.Broker.Sessions;
 using Tern.Protocol;
+using Tern.Protocol.Packets;
 
 namespace Tern.Broker.Routing;
 
@@ -21,45 +20,99 @@ internal sealed class MessageRouter
 
     private readonly SubscriptionTree<MqttSession> _tree;
     private readonly IRetainedMessageStore _retained;
-    private readonly BrokerMetrics _metrics;
-    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public MessageRouter(SubscriptionTree<MqttSession> tree, IRetainedMessageStore retained, BrokerMetrics metrics, ILogger logger)
+    public MessageRouter(SubscriptionTree<MqttSession> tree, IRetainedMessageStore retained, TimeProvider time)
     {
         _tree = tree;
         _retained = retained;
-        _metrics = metrics;
-        _logger = logger;
+        _time = time;
     }
 
     /// <summary>
     /// Routes a received PUBLISH: matches first, and copies the message out of the receive buffer only when a session
     /// will receive it or it must be retained, so a message nobody wants costs no allocation.
     /// </summary>
-    public int RoutePublish(in Tern.Protocol.Packets.PublishPacket publish, string publisherClientId, MqttSession publisher)
+    public int RoutePublish(in PublishPacket publish, ReadOnlySpan<byte> topic, string publisherClientId, MqttSession publisher)
     {
-        var collector = t_collector ??= new SubscriptionCollector<MqttSession>();
-        collector.Clear();
-        if (_tree.Match(publish.TopicName, collector, publisher) == 0 && !publish.Retain)
+        var collector = Collector();
+        if (_tree.Match(topic, collector, publisher) == 0 && !publish.Retain)
         {
             return 0;
         }
 
-        var message = BrokerMessage.FromPublish(publish, publish.TopicName, publisherClientId);
+        var message = BrokerMessage.FromPublish(publish, topic, publisherClientId, _time);
         Retain(message);
         return Deliver(message, collector);
     }
 
-    /// <summary>Routes <paramref name="message"/> and returns the number of sessions it was given to.</summary>
+    /// <summary>Routes <paramref name="message"/> (a will, a $SYS value) and returns the number of sessions it was given to.</summary>
     /// <param name="message">The message.</param>
     /// <param name="publisher">The publishing session, for No Local; null for broker messages.</param>
     public int Route(BrokerMessage message, MqttSession? publisher)
     {
         Retain(message);
-        var collector = t_collector ??= new SubscriptionCollector<MqttSession>();
-        collector.Clear();
+        var collector = Collector();
         _tree.Match(message.Topic, collector, publisher);
         return Deliver(message, collector);
+    }
+
+    /// <summary>
+    /// Gives messages that a departed member of a shared subscription had not yet delivered to the other members of
+    /// its group (5.0 §4.8.2), chosen by the group's strategy among those still available.
+    /// </summary>
+    public void RedeliverShared(List<Delivery> orphans)
+    {
+        foreach (var orphan in orphans)
+        {
+            var members = orphan.Group!.Members;
+            if (members.IsEmpty)
+            {
+                continue;
+            }
+
+            int chosen = -1;
+            for (int i = 0; i < members.Length && chosen < 0; i++)
+            {
+                if (members[i].Subscriber.IsAvailable)
+                {
+                    chosen = i;
+                }
+            }
+
+            if (chosen >= 0)
+            {
+                members[chosen].Subscriber.Deliver(orphan with { SubscriptionIdentifiers = null });
+            }
+        }
+    }
+
+    /// <summary>Sends the retained messages matching a new subscription, with RETAIN set ([MQTT-3.3.1-8] in 3.1.1).</summary>
+    public void SendRetained(MqttSession session, ReadOnlySpan<byte> topicFilter, QualityOfService grantedQoS, int subscriptionIdentifier)
+    {
+        var matches = new List<BrokerMessage>();
+        _retained.Match(topicFilter, matches);
+        long now = _time.GetTimestamp();
+        int[]? identifiers = subscriptionIdentifier > 0 ? [subscriptionIdentifier] : null;
+        foreach (var message in matches)
+        {
+            if (message.IsExpired(now))
+            {
+                // An expired retained message is no longer served, and leaves the store ([MQTT-3.3.2-5] in 5.0).
+                _retained.Remove(message.Topic);
+                continue;
+            }
+
+            var qos = (QualityOfService)Math.Min((int)message.QoS, (int)grantedQoS);
+            session.Deliver(new Delivery(message, qos, Retain: true, SubscriptionIdentifiers: identifiers));
+        }
+    }
+
+    private static SubscriptionCollector<MqttSession> Collector()
+    {
+        var collector = t_collector ??= new SubscriptionCollector<MqttSession>();
+        collector.Clear();
+        return collector;
     }
 
     private void Retain(BrokerMessage message)
@@ -77,22 +130,23 @@ internal sealed class MessageRouter
                 _retained.Set(message);
             }
         }
-
     }
 
-    private int Deliver(BrokerMessage message, SubscriptionCollector<MqttSession> collector)
+    private static int Deliver(BrokerMessage message, SubscriptionCollector<MqttSession> collector)
     {
         collector.CollapsePerSubscriber();
         int delivered = 0;
-        foreach (ref readonly var match in collector.Matches)
+        var matches = collector.Matches;
+        for (int i = 0; i < matches.Length; i++)
         {
+            ref readonly var match = ref matches[i];
             var qos = (QualityOfService)Math.Min((int)message.QoS, (int)match.GrantedQoS);
 
             // Live forwarding clears RETAIN unless the subscription asked for Retain As Published
             // ([MQTT-3.3.1-9] in 3.1.1; [MQTT-3.3.1-12], [MQTT-3.3.1-13] in 5.0).
             bool retain = match.Options.RetainAsPublished && message.Retain;
-            var outcome = match.Subscriber.Deliver(message, qos, retain);
-            CountOutcome(match.Subscriber, outcome);
+            var identifiers = collector.GetSubscriptionIdentifiers(i);
+            var outcome = match.Subscriber.Deliver(new Delivery(message, qos, retain, match.SharedGroup, identifiers.IsEmpty ? null : identifiers.ToArray()));
             if (outcome is DeliveryOutcome.Sent or DeliveryOutcome.Queued)
             {
                 delivered++;
@@ -101,35 +155,5 @@ internal sealed class MessageRouter
 
         collector.Clear();
         return delivered;
-    }
-
-    /// <summary>Sends the retained messages matching a new subscription, with RETAIN set ([MQTT-3.3.1-8] in 3.1.1).</summary>
-    public void SendRetained(MqttSession session, ReadOnlySpan<byte> topicFilter, QualityOfService grantedQoS)
-    {
-        var matches = new List<BrokerMessage>();
-        _retained.Match(topicFilter, matches);
-        foreach (var message in matches)
-        {
-            var qos = (QualityOfService)Math.Min((int)message.QoS, (int)grantedQoS);
-            CountOutcome(session, session.Deliver(message, qos, retain: true));
-        }
-    }
-
-    private void CountOutcome(MqttSession session, DeliveryOutcome outcome)
-    {
-        switch (outcome)
-        {
-            case DeliveryOutcome.DroppedQueueFull:
-                _metrics.MessageDropped("queue_full");
-                if (session.MarkQueueFull())
-                {
-                    BrokerLog.QueueFull(_logger, session.ClientId, session.Limits.MaxQueuedMessages, session.Limits.OverflowPolicy.ToString());
-                }
-
-                break;
-            case DeliveryOutcome.DroppedOffline:
-                _metrics.MessageDropped("offline_qos0");
-                break;
-        }
     }
 }

@@ -12,7 +12,7 @@ public sealed class RoundRobinSharedSubscriptionSelector<TSubscriber> : ISharedS
     public static RoundRobinSharedSubscriptionSelector<TSubscriber> Instance { get; } = new();
 
     /// <inheritdoc />
-    public int Select(SharedSubscriptionGroup<TSubscriber> group, ReadOnlySpan<SubscriptionEntry<TSubscriber>> members, ReadOnlySpan<byte> topicName)
+    public int Select(SharedSubscriptionGroup<TSubscriber> group, ReadOnlySpan<SubscriptionEntry<TSubscriber>> members, ReadOnlySpan<byte> topicName, TSubscriber? publisher)
     {
         ArgumentNullException.ThrowIfNull(group);
         // The counter wraps after 2^32 messages; as unsigned the remainder stays in range and the turns stay fair.

@@ -39,6 +39,9 @@ public sealed class SharedSubscriptionGroup<TSubscriber>
     /// </summary>
     public int NextSequence() => Interlocked.Increment(ref _sequence);
 
+    /// <summary>Room for a selector's own state about this group (the sticky strategy keeps its current member here).</summary>
+    public object? SelectorState { get; set; }
+
     internal SubscriptionEntry<TSubscriber>[] MemberArray => Volatile.Read(ref _members);
 
     internal bool IsEmpty => _members.Length == 0;

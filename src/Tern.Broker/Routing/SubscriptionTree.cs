@@ -161,7 +161,7 @@ public sealed partial class SubscriptionTree<TSubscriber>
                 continue;
             }
 
-            int chosen = _selector.Select(group, members, topicName);
+            int chosen = _selector.Select(group, members, topicName, publisher);
             if ((uint)chosen < (uint)members.Length)
             {
                 collector.Add(in members[chosen], group);

@@ -1,21 +1,29 @@
 using Tern.Broker.Messages;
+using Tern.Broker.Routing;
 using Tern.Protocol;
 
 namespace Tern.Broker.Sessions;
 
-/// <summary>A message waiting in a session's queue: not yet sent, because the client is offline or its window is full.</summary>
-internal readonly record struct QueuedDelivery(BrokerMessage Message, QualityOfService QoS, bool Retain);
+/// <summary>
+/// One message for one session: at the QoS and retain flag it is sent with, the shared subscription group it came
+/// through (so it can go to another member if this one leaves), and the Subscription Identifiers of the matching
+/// subscriptions (MQTT 5.0).
+/// </summary>
+internal readonly record struct Delivery(
+    BrokerMessage Message,
+    QualityOfService QoS,
+    bool Retain,
+    SharedSubscriptionGroup<MqttSession>? Group = null,
+    int[]? SubscriptionIdentifiers = null);
 
 /// <summary>A QoS 1/2 message sent to the client and not yet fully acknowledged.</summary>
-internal sealed class InflightDelivery(ushort packetIdentifier, BrokerMessage message, QualityOfService qos, bool retain)
+internal sealed class InflightDelivery(ushort packetIdentifier, Delivery delivery)
 {
     public ushort PacketIdentifier { get; } = packetIdentifier;
 
-    public BrokerMessage Message { get; } = message;
+    public Delivery Delivery { get; } = delivery;
 
-    public QualityOfService QoS { get; } = qos;
-
-    public bool Retain { get; } = retain;
+    public QualityOfService QoS => Delivery.QoS;
 
     /// <summary>QoS 2: PUBREC arrived and PUBREL was sent; waiting for PUBCOMP. Resent as PUBREL, never as PUBLISH ([MQTT-4.4.0-1]).</summary>
     public bool Released { get; set; }
@@ -35,4 +43,10 @@ internal enum DeliveryOutcome : byte
 
     /// <summary>The queue was full; the overflow policy dropped a message.</summary>
     DroppedQueueFull,
+
+    /// <summary>Larger than the Maximum Packet Size the client announced ([MQTT-3.1.2-25] in 5.0).</summary>
+    DroppedTooLarge,
+
+    /// <summary>Its Message Expiry Interval passed before it could be sent.</summary>
+    DroppedExpired,
 }

@@ -12,12 +12,15 @@ internal interface ISessionConnection
     /// <summary>How many QoS 1/2 PUBLISHes may be unacknowledged at once (the client's Receive Maximum, capped by configuration).</summary>
     int SendWindow { get; }
 
+    /// <summary>The largest packet the client accepts (its 5.0 Maximum Packet Size; unlimited otherwise).</summary>
+    int MaximumPacketSize { get; }
+
+    /// <summary>The protocol version of the connection.</summary>
+    ProtocolVersion ProtocolVersion { get; }
+
     /// <summary>Queues a PUBLISH for the writer.</summary>
     void SendPublish(EncodedPublish encoded, ushort packetIdentifier, bool duplicate);
 
     /// <summary>Queues a PUBREL for the writer.</summary>
     void SendPubRel(ushort packetIdentifier);
-
-    /// <summary>The protocol version of the connection.</summary>
-    ProtocolVersion ProtocolVersion { get; }
 }

@@ -4,63 +4,61 @@ using Tern.Protocol;
 namespace Tern.Broker.Sessions;
 
 /// <summary>
-/// The server side of an MQTT Session: state that outlives a network connection when Clean Session is 0 — the
-/// subscriptions, the queue of undelivered messages, QoS 1/2 messages in flight to the client, and inbound QoS 2
-/// packet identifiers awaiting PUBREL.
+/// The server side of an MQTT Session: state that outlives a network connection — the subscriptions, the queue of
+/// undelivered messages, QoS 1/2 messages in flight to the client, inbound QoS 2 packet identifiers awaiting PUBREL,
+/// and (MQTT 5.0) the expiry interval and a will waiting for its delay.
 /// </summary>
 /// <remarks>
 /// Thread-safety: publishers deliver from their own read loops while the owning connection acknowledges from its read
 /// loop, so every mutation takes the session's lock. The lock is held only to move entries between queues and to
-/// hand packets to the connection's writer queue, which never blocks.
+/// hand packets to the connection's writer queue, which never blocks. Timers and the pending will are owned by
+/// <see cref="SessionRegistry"/> and touched only under its lock.
 /// </remarks>
-internal sealed class MqttSession
+internal sealed partial class MqttSession
 {
+    /// <summary>A Session Expiry Interval meaning "never expires" (5.0 §3.1.2.11.2).</summary>
+    public const uint NeverExpires = uint.MaxValue;
+
     private readonly object _gate = new();
-    private readonly Queue<QueuedDelivery> _pending = new();
+    private readonly LinkedList<Delivery> _pending = new();
     private readonly List<InflightDelivery> _inflight = [];
     private readonly HashSet<ushort> _awaitingRelease = [];
-    private readonly Dictionary<string, SubscriptionGrant> _subscriptions = new(StringComparer.Ordinal);
     private readonly SessionLimits _limits;
     private ISessionConnection? _connection;
     private ushort _lastPacketIdentifier;
     private bool _queueFullLogged;
 
-    public MqttSession(string clientId, bool endsWithConnection, SessionLimits limits)
+    public MqttSession(string clientId, uint expiryInterval, SessionLimits limits)
     {
         ClientId = clientId;
-        EndsWithConnection = endsWithConnection;
+        ExpiryInterval = expiryInterval;
         _limits = limits;
     }
 
     /// <summary>The Client Identifier.</summary>
     public string ClientId { get; }
 
+    /// <summary>
+    /// Seconds the session outlives its connection: 0 for Clean Session 1 (3.1.1) or no Session Expiry Interval (5.0),
+    /// <see cref="NeverExpires"/> for Clean Session 0 (3.1.1) or 0xFFFFFFFF (5.0). Set by each CONNECT, and by a 5.0
+    /// DISCONNECT that changes it.
+    /// </summary>
+    public uint ExpiryInterval { get; set; }
+
+    /// <summary>The session ends when its connection closes.</summary>
+    public bool EndsWithConnection => ExpiryInterval == 0;
+
     /// <summary>The bounds this session works within.</summary>
     public SessionLimits Limits => _limits;
 
-    /// <summary>
-    /// Notes that the queue overflowed; true the first time in an episode, so the overflow is logged once and then
-    /// only counted until the queue has drained to half its size.
-    /// </summary>
-    public bool MarkQueueFull()
-    {
-        lock (_gate)
-        {
-            if (_queueFullLogged)
-            {
-                return false;
-            }
+    /// <summary>The session's expiry timer while it is offline (owned by the registry).</summary>
+    internal IDisposable? ExpiryTimer { get; set; }
 
-            _queueFullLogged = true;
-            return true;
-        }
-    }
+    /// <summary>A will waiting for its Will Delay Interval after the connection was lost (owned by the registry).</summary>
+    internal BrokerMessage? PendingWill { get; set; }
 
-    /// <summary>
-    /// The session ends when its connection closes: Clean Session 1 in 3.1/3.1.1, a Session Expiry Interval of 0 in
-    /// 5.0. Set by each CONNECT that attaches to the session.
-    /// </summary>
-    public bool EndsWithConnection { get; set; }
+    /// <summary>The timer of <see cref="PendingWill"/> (owned by the registry).</summary>
+    internal IDisposable? WillTimer { get; set; }
 
     /// <summary>The connection the session is attached to, or null while the client is offline.</summary>
     public ISessionConnection? Connection
@@ -70,6 +68,18 @@ internal sealed class MqttSession
             lock (_gate)
             {
                 return _connection;
+            }
+        }
+    }
+
+    /// <summary>Connected, with room in its queue: a shared subscription may pick this session.</summary>
+    public bool IsAvailable
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connection is not null && _pending.Count < _limits.MaxQueuedMessages;
             }
         }
     }
@@ -99,9 +109,27 @@ internal sealed class MqttSession
     }
 
     /// <summary>
+    /// Notes that the queue overflowed; true the first time in an episode, so the overflow is logged once and then
+    /// only counted until the queue has drained to half its size.
+    /// </summary>
+    public bool MarkQueueFull()
+    {
+        lock (_gate)
+        {
+            if (_queueFullLogged)
+            {
+                return false;
+            }
+
+            _queueFullLogged = true;
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Attaches a connection and resends, in their original order, what was in flight: PUBLISH with DUP set, or PUBREL
-    /// for QoS 2 messages already acknowledged by PUBREC ([MQTT-4.4.0-1] in 3.1.1, [MQTT-4.4.0-1] in 5.0); then fills the
-    /// window from the queue.
+    /// for QoS 2 messages already acknowledged by PUBREC ([MQTT-4.4.0-1] in 3.1.1 and 5.0); then fills the window from
+    /// the queue.
     /// </summary>
     public void Attach(ISessionConnection connection)
     {
@@ -116,7 +144,7 @@ internal sealed class MqttSession
                 }
                 else
                 {
-                    connection.SendPublish(entry.Message.GetEncoding(connection.ProtocolVersion, entry.QoS, entry.Retain), entry.PacketIdentifier, duplicate: true);
+                    connection.SendPublish(Encode(connection, entry.Delivery), entry.PacketIdentifier, duplicate: true);
                 }
             }
 
@@ -124,9 +152,15 @@ internal sealed class MqttSession
         }
     }
 
-    /// <summary>Detaches <paramref name="connection"/> if it is still the attached one. A late close of a connection that was taken over changes nothing.</summary>
-    public bool Detach(ISessionConnection connection)
+    /// <summary>
+    /// Detaches <paramref name="connection"/> if it is still the attached one (a late close of a connection that was
+    /// taken over changes nothing). What this session held for shared subscriptions and had not yet delivered — queued
+    /// messages, and QoS 1 messages in flight — is handed back in <paramref name="orphans"/> for another member of the
+    /// group; QoS 2 messages in flight stay, since they must be completed with this client ([MQTT-4.8.2-4] in 5.0).
+    /// </summary>
+    public bool Detach(ISessionConnection connection, out List<Delivery>? orphans)
     {
+        orphans = null;
         lock (_gate)
         {
             if (!ReferenceEquals(_connection, connection))
@@ -135,49 +169,94 @@ internal sealed class MqttSession
             }
 
             _connection = null;
+            for (var node = _pending.First; node is not null;)
+            {
+                var next = node.Next;
+                if (node.Value.Group is not null)
+                {
+                    (orphans ??= []).Add(node.Value);
+                    _pending.Remove(node);
+                }
+
+                node = next;
+            }
+
+            for (int i = _inflight.Count - 1; i >= 0; i--)
+            {
+                var entry = _inflight[i];
+                if (entry.Delivery.Group is not null && entry.QoS == QualityOfService.AtLeastOnce)
+                {
+                    (orphans ??= []).Insert(0, entry.Delivery);
+                    _inflight.RemoveAt(i);
+                }
+            }
+
             return true;
         }
     }
 
     /// <summary>Hands a message to the session: sent now if the client is online and its window is open, queued otherwise.</summary>
-    public DeliveryOutcome Deliver(BrokerMessage message, QualityOfService qos, bool retain)
+    public DeliveryOutcome Deliver(in Delivery delivery)
     {
+        DeliveryOutcome outcome;
         lock (_gate)
         {
-            var connection = _connection;
-            if (qos == QualityOfService.AtMostOnce)
-            {
-                if (connection is null)
-                {
-                    return DeliveryOutcome.DroppedOffline;
-                }
+            outcome = DeliverLocked(delivery);
+        }
 
-                connection.SendPublish(message.GetEncoding(connection.ProtocolVersion, qos, retain), 0, duplicate: false);
-                return DeliveryOutcome.Sent;
+        if (outcome is not (DeliveryOutcome.Sent or DeliveryOutcome.Queued))
+        {
+            _limits.Dropped(this, outcome);
+        }
+
+        return outcome;
+    }
+
+    private DeliveryOutcome DeliverLocked(in Delivery delivery)
+    {
+        if (delivery.Message.IsExpired(_limits.Time.GetTimestamp()))
+        {
+            return DeliveryOutcome.DroppedExpired;
+        }
+
+        var connection = _connection;
+        if (delivery.QoS == QualityOfService.AtMostOnce)
+        {
+            if (connection is null)
+            {
+                return DeliveryOutcome.DroppedOffline;
             }
 
-            // Order is kept: while anything waits in the queue, new messages queue behind it.
-            if (connection is not null && _pending.Count == 0 && _inflight.Count < connection.SendWindow)
+            var encoded = Encode(connection, delivery);
+            if (encoded.Bytes.Length > connection.MaximumPacketSize)
             {
-                Send(connection, new QueuedDelivery(message, qos, retain));
-                return DeliveryOutcome.Sent;
+                return DeliveryOutcome.DroppedTooLarge;
             }
 
-            if (_pending.Count >= _limits.MaxQueuedMessages)
-            {
-                if (_limits.OverflowPolicy == QueueOverflowPolicy.DropNewest)
-                {
-                    return DeliveryOutcome.DroppedQueueFull;
-                }
+            connection.SendPublish(encoded, 0, duplicate: false);
+            return DeliveryOutcome.Sent;
+        }
 
-                _pending.Dequeue();
-                _pending.Enqueue(new QueuedDelivery(message, qos, retain));
+        // Order is kept: while anything waits in the queue, new messages queue behind it.
+        if (connection is not null && _pending.Count == 0 && _inflight.Count < connection.SendWindow)
+        {
+            return Send(connection, delivery);
+        }
+
+        if (_pending.Count >= _limits.MaxQueuedMessages)
+        {
+            if (_limits.OverflowPolicy == QueueOverflowPolicy.DropNewest)
+            {
                 return DeliveryOutcome.DroppedQueueFull;
             }
 
-            _pending.Enqueue(new QueuedDelivery(message, qos, retain));
-            return DeliveryOutcome.Queued;
+            _pending.RemoveFirst();
+            _pending.AddLast(delivery);
+            return DeliveryOutcome.DroppedQueueFull;
         }
+
+        _pending.AddLast(delivery);
+        return DeliveryOutcome.Queued;
     }
 
     /// <summary>PUBACK: the QoS 1 delivery is complete.</summary>
@@ -237,35 +316,6 @@ internal sealed class MqttSession
         }
     }
 
-    /// <summary>Records a subscription; returns true when it replaced one with the same filter.</summary>
-    public bool SetSubscription(string topicFilter, SubscriptionGrant grant)
-    {
-        lock (_gate)
-        {
-            bool replaced = _subscriptions.ContainsKey(topicFilter);
-            _subscriptions[topicFilter] = grant;
-            return replaced;
-        }
-    }
-
-    /// <summary>Forgets a subscription; returns whether it existed.</summary>
-    public bool RemoveSubscription(string topicFilter)
-    {
-        lock (_gate)
-        {
-            return _subscriptions.Remove(topicFilter);
-        }
-    }
-
-    /// <summary>A snapshot of the subscriptions.</summary>
-    public KeyValuePair<string, SubscriptionGrant>[] GetSubscriptions()
-    {
-        lock (_gate)
-        {
-            return [.. _subscriptions];
-        }
-    }
-
     /// <summary>Drops everything: used when a session ends.</summary>
     public void Clear()
     {
@@ -274,7 +324,7 @@ internal sealed class MqttSession
             _pending.Clear();
             _inflight.Clear();
             _awaitingRelease.Clear();
-            _subscriptions.Clear();
+            ClearSubscriptions();
         }
     }
 
@@ -294,13 +344,20 @@ internal sealed class MqttSession
         }
     }
 
-    // Caller holds the lock.
+    // Caller holds the lock. Expired messages leave the queue here without being sent ([MQTT-3.3.2-5] in 5.0).
     private void FillWindow()
     {
         var connection = _connection;
+        long now = _limits.Time.GetTimestamp();
         while (connection is not null && _pending.Count > 0 && _inflight.Count < connection.SendWindow)
         {
-            Send(connection, _pending.Dequeue());
+            var delivery = _pending.First!.Value;
+            _pending.RemoveFirst();
+            var outcome = delivery.Message.IsExpired(now) ? DeliveryOutcome.DroppedExpired : Send(connection, delivery);
+            if (outcome != DeliveryOutcome.Sent)
+            {
+                _limits.Dropped(this, outcome);
+            }
         }
 
         if (_queueFullLogged && _pending.Count <= _limits.MaxQueuedMessages / 2)
@@ -310,12 +367,24 @@ internal sealed class MqttSession
     }
 
     // Caller holds the lock.
-    private void Send(ISessionConnection connection, in QueuedDelivery delivery)
+    private DeliveryOutcome Send(ISessionConnection connection, in Delivery delivery)
     {
+        var encoded = Encode(connection, delivery);
+        if (encoded.Bytes.Length > connection.MaximumPacketSize)
+        {
+            return DeliveryOutcome.DroppedTooLarge;
+        }
+
         ushort id = NextPacketIdentifier();
-        _inflight.Add(new InflightDelivery(id, delivery.Message, delivery.QoS, delivery.Retain));
-        connection.SendPublish(delivery.Message.GetEncoding(connection.ProtocolVersion, delivery.QoS, delivery.Retain), id, duplicate: false);
+        _inflight.Add(new InflightDelivery(id, delivery));
+        connection.SendPublish(encoded, id, duplicate: false);
+        return DeliveryOutcome.Sent;
     }
+
+    private static EncodedPublish Encode(ISessionConnection connection, in Delivery delivery) =>
+        delivery.SubscriptionIdentifiers is { Length: > 0 } ids && connection.ProtocolVersion == ProtocolVersion.V500
+            ? delivery.Message.CreateEncoding(delivery.QoS, delivery.Retain, ids)
+            : delivery.Message.GetEncoding(connection.ProtocolVersion, delivery.QoS, delivery.Retain);
 
     // Caller holds the lock. Packet identifiers in use are those in flight ([MQTT-2.3.1-2]); the window is far below 65,535.
     private ushort NextPacketIdentifier()

@@ -41,26 +41,29 @@ public class ViolationTests
         Assert.True(broker.Log.Contains("[1002]", StringComparison.Ordinal), $"{name}: no log line; log:\n{broker.Log}");
     }
 
-    public static TheoryData<string, string, string> Violations50 => new()
+    public static TheoryData<string, string, ReasonCode> Violations50 => new()
     {
-        { "PUBLISH with QoS 3", "36 06 00 01 'a' 00 01 00", "E0 01 81" },
-        { "Topic Alias although none was allowed", "30 07 00 00 03 23 00 01 'x'", "E0 01 94" },
-        { "Subscription Identifier in a client PUBLISH (MQTT-3.3.4-6)", "30 07 00 01 'a' 02 0B 01 'x'", "E0 01 82" },
-        { "duplicate property (A10)", "30 0E 00 01 'a' 0A 02 00 00 00 01 02 00 00 00 02", "E0 01 82" },
-        { "AUTH without an authentication method", "F0 00", "E0 01 82" },
+        { "PUBLISH with QoS 3", "36 06 00 01 'a' 00 01 00", ReasonCode.MalformedPacket },
+        { "Topic Alias above the Topic Alias Maximum (MQTT-3.3.2-9)", "30 0A 00 03 'a/b' 03 23 00 0B 'x'", ReasonCode.TopicAliasInvalid },
+        { "Topic Alias used before it was set", "30 07 00 00 03 23 00 01 'x'", ReasonCode.ProtocolError },
+        { "Subscription Identifier in a client PUBLISH (MQTT-3.3.4-6)", "30 07 00 01 'a' 02 0B 01 'x'", ReasonCode.ProtocolError },
+        { "duplicate property (A10)", "30 0E 00 01 'a' 0A 02 00 00 00 01 02 00 00 00 02", ReasonCode.ProtocolError },
+        { "AUTH without an authentication method", "F0 00", ReasonCode.ProtocolError },
+        { "PUBLISH with a Payload Format Indicator of 1 and a payload that is not UTF-8, at QoS 0", "30 08 00 01 'a' 02 01 01 FF FE", ReasonCode.PayloadFormatInvalid },
     };
 
     [Theory]
     [MemberData(nameof(Violations50))]
-    public async Task A_50_protocol_violation_gets_a_disconnect_with_its_reason_code_then_close(string name, string hex, string disconnect)
+    public async Task A_50_protocol_violation_gets_a_disconnect_with_its_reason_code_and_a_reason_string_then_close(string name, string hex, ReasonCode reason)
     {
         await using var broker = await TestBroker.StartAsync();
         await using var client = await broker.ConnectAsync(Packets.Connect("offender-5", ProtocolVersion.V500));
 
         await client.SendAsync(hex);
 
-        await client.ExpectAsync(disconnect, Timeouts.Default);
+        var reasonString = await Expect.DisconnectAsync(client, reason);
         await client.ExpectClosedAsync(Timeouts.Default);
+        Assert.False(string.IsNullOrEmpty(reasonString));
         Assert.True(broker.Log.Contains("[1002]", StringComparison.Ordinal), $"{name}: no log line");
     }
 
@@ -72,7 +75,7 @@ public class ViolationTests
 
         await client.SendAsync("30 FF FF FF 7F"); // 256 MB declared, nothing follows (RELIABILITY C1)
 
-        await client.ExpectAsync("E0 01 95", Timeouts.Default);
+        await Expect.DisconnectAsync(client, ReasonCode.PacketTooLarge);
         await client.ExpectClosedAsync(Timeouts.Default);
     }
 

@@ -108,7 +108,7 @@ public class SharedSubscriptionTests
 
         public byte[] LastTopic { get; private set; } = [];
 
-        public int Select(SharedSubscriptionGroup<TestSession> group, ReadOnlySpan<SubscriptionEntry<TestSession>> members, ReadOnlySpan<byte> topicName)
+        public int Select(SharedSubscriptionGroup<TestSession> group, ReadOnlySpan<SubscriptionEntry<TestSession>> members, ReadOnlySpan<byte> topicName, TestSession? publisher)
         {
             LastTopic = topicName.ToArray();
             for (int i = 0; i < members.Length; i++)

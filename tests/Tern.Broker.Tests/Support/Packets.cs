@@ -104,3 +104,18 @@ internal static class Received
         return i;
     }
 }
+
+/// <summary>Expectations about what the broker sends.</summary>
+internal static class Expect
+{
+    /// <summary>Reads the next packet, which must be an MQTT 5.0 DISCONNECT with <paramref name="reason"/>; returns its Reason String.</summary>
+    public static async Task<string?> DisconnectAsync(Tern.TestKit.RawMqttConnection connection, ReasonCode reason)
+    {
+        var frame = await connection.ReadPacketAsync(Timeouts.Default);
+        var header = new Tern.Protocol.Framing.FixedHeader(frame[0], frame.Length - 2, 2);
+        Assert.True(frame[0] == 0xE0 && frame[1] < 0x80, $"expected a DISCONNECT, got {Convert.ToHexString(frame)}");
+        Assert.True(DisconnectPacket.TryDecode(header, frame.AsSpan(2), ProtocolVersion.V500, out var disconnect, out var violation), violation.ToString());
+        Assert.Equal(reason, disconnect.ReasonCode);
+        return disconnect.Properties.GetStringOrNull(Tern.Protocol.Properties.PropertyId.ReasonString);
+    }
+}

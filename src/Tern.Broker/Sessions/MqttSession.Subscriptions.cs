@@ -1,0 +1,38 @@
+namespace Tern.Broker.Sessions;
+
+internal sealed partial class MqttSession
+{
+    private readonly Dictionary<string, SubscriptionGrant> _subscriptions = new(StringComparer.Ordinal);
+
+    /// <summary>Records a subscription; returns true when it replaced one with the same filter.</summary>
+    public bool SetSubscription(string topicFilter, SubscriptionGrant grant)
+    {
+        lock (_gate)
+        {
+            bool replaced = _subscriptions.ContainsKey(topicFilter);
+            _subscriptions[topicFilter] = grant;
+            return replaced;
+        }
+    }
+
+    /// <summary>Forgets a subscription; returns whether it existed.</summary>
+    public bool RemoveSubscription(string topicFilter)
+    {
+        lock (_gate)
+        {
+            return _subscriptions.Remove(topicFilter);
+        }
+    }
+
+    /// <summary>A snapshot of the subscriptions.</summary>
+    public KeyValuePair<string, SubscriptionGrant>[] GetSubscriptions()
+    {
+        lock (_gate)
+        {
+            return [.. _subscriptions];
+        }
+    }
+
+    // Caller holds the lock.
+    private void ClearSubscriptions() => _subscriptions.Clear();
+}
