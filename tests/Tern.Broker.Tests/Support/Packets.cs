@@ -19,9 +19,11 @@ internal static class Packets
         QualityOfService willQoS = QualityOfService.AtMostOnce,
         bool willRetain = false,
         uint? sessionExpiry = null,
-        ushort? receiveMaximum = null)
+        ushort? receiveMaximum = null,
+        PropertyBuilder? properties = null,
+        PropertyBuilder? willProperties = null)
     {
-        var properties = new PropertyBuilder();
+        properties ??= new PropertyBuilder();
         if (sessionExpiry is { } expiry)
         {
             properties.AddUInt32(PropertyId.SessionExpiryInterval, expiry);
@@ -43,16 +45,26 @@ internal static class Packets
             HasWill = willTopic is not null,
             WillQoS = willTopic is null ? QualityOfService.AtMostOnce : willQoS,
             WillRetain = willTopic is not null && willRetain,
+            WillProperties = new MqttProperties(willProperties is null ? default : willProperties.Span),
             WillTopic = willTopic is null ? default : Encoding.UTF8.GetBytes(willTopic),
             WillPayload = willTopic is null ? default : Encoding.UTF8.GetBytes(willPayload),
         });
         return writer.WrittenSpan.ToArray();
     }
 
-    public static byte[] Subscribe(ushort packetId, string filter, QualityOfService qos, ProtocolVersion version = ProtocolVersion.V311, bool noLocal = false)
+    public static byte[] Subscribe(ushort packetId, string filter, QualityOfService qos, ProtocolVersion version = ProtocolVersion.V311, bool noLocal = false) =>
+        Subscribe(packetId, filter, new SubscriptionOptions(qos, noLocal), version);
+
+    public static byte[] Subscribe(ushort packetId, string filter, SubscriptionOptions options, ProtocolVersion version = ProtocolVersion.V500, int subscriptionIdentifier = 0)
     {
+        var properties = new PropertyBuilder();
+        if (subscriptionIdentifier > 0)
+        {
+            properties.AddVariableByteInteger(PropertyId.SubscriptionIdentifier, subscriptionIdentifier);
+        }
+
         var writer = new ArrayBufferWriter<byte>();
-        SubscribePacket.Write(writer, packetId, [new SubscriptionRequest(filter, new SubscriptionOptions(qos, noLocal, false, RetainHandling.SendAtSubscribe))], default, version);
+        SubscribePacket.Write(writer, packetId, [new SubscriptionRequest(filter, options)], properties.Span, version);
         return writer.WrittenSpan.ToArray();
     }
 
@@ -63,10 +75,10 @@ internal static class Packets
         return writer.WrittenSpan.ToArray();
     }
 
-    public static byte[] Publish(string topic, string payload, QualityOfService qos = QualityOfService.AtMostOnce, ushort packetId = 0, bool retain = false, bool duplicate = false, ProtocolVersion version = ProtocolVersion.V311)
+    public static byte[] Publish(string topic, string payload, QualityOfService qos = QualityOfService.AtMostOnce, ushort packetId = 0, bool retain = false, bool duplicate = false, ProtocolVersion version = ProtocolVersion.V311, PropertyBuilder? properties = null)
     {
         var writer = new ArrayBufferWriter<byte>();
-        PublishPacket.Write(writer, version, new PublishHeader(qos, retain, duplicate, packetId), Encoding.UTF8.GetBytes(topic), default, Encoding.UTF8.GetBytes(payload));
+        PublishPacket.Write(writer, version, new PublishHeader(qos, retain, duplicate, packetId), Encoding.UTF8.GetBytes(topic), properties is null ? default : properties.Span, Encoding.UTF8.GetBytes(payload));
         return writer.WrittenSpan.ToArray();
     }
 
@@ -83,14 +95,38 @@ internal static class Packets
 /// <summary>Reads what a test client received.</summary>
 internal static class Received
 {
-    public sealed record Publish(string Topic, string Payload, QualityOfService QoS, bool Retain, bool Duplicate, ushort PacketId);
+    public sealed record Publish(string Topic, string Payload, QualityOfService QoS, bool Retain, bool Duplicate, ushort PacketId)
+    {
+        /// <summary>The 5.0 Message Expiry Interval, if any.</summary>
+        public uint? MessageExpiry { get; init; }
+
+        /// <summary>The 5.0 Subscription Identifiers, in order.</summary>
+        public int[] SubscriptionIdentifiers { get; init; } = [];
+
+        /// <summary>The 5.0 Topic Alias, or 0.</summary>
+        public ushort TopicAlias { get; init; }
+    }
 
     public static Publish AsPublish(byte[] frame, ProtocolVersion version = ProtocolVersion.V311)
     {
         var body = frame.AsSpan(1 + LengthSize(frame));
         var header = new Tern.Protocol.Framing.FixedHeader(frame[0], body.Length, 1 + LengthSize(frame));
         Assert.True(PublishPacket.TryDecode(header, body, version, out var packet, out var violation), $"not a valid PUBLISH: {Convert.ToHexString(frame)} {violation}");
-        return new Publish(Encoding.UTF8.GetString(packet.TopicName), Encoding.UTF8.GetString(packet.Payload), packet.QoS, packet.Retain, packet.Duplicate, packet.PacketIdentifier);
+        var identifiers = new List<int>();
+        foreach (var p in packet.Properties)
+        {
+            if (p.Id == PropertyId.SubscriptionIdentifier)
+            {
+                identifiers.Add((int)p.Integer);
+            }
+        }
+
+        return new Publish(Encoding.UTF8.GetString(packet.TopicName), Encoding.UTF8.GetString(packet.Payload), packet.QoS, packet.Retain, packet.Duplicate, packet.PacketIdentifier)
+        {
+            MessageExpiry = packet.Properties.GetIntegerOrNull(PropertyId.MessageExpiryInterval),
+            SubscriptionIdentifiers = [.. identifiers],
+            TopicAlias = packet.TopicAlias,
+        };
     }
 
     private static int LengthSize(byte[] frame)
