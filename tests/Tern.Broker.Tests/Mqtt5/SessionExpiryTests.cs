@@ -16,6 +16,7 @@ public class SessionExpiryTests
         var connack = await again.ReadPacketAsync(Timeouts.Default);
         await again.SendAsync(Packets.Disconnect);
         await again.ExpectClosedAsync(Timeouts.Default);
+        await broker.WaitForOfflineAsync(id);
         return connack;
     }
 
@@ -30,6 +31,7 @@ public class SessionExpiryTests
             await first.ExpectClosedAsync(Timeouts.Default);
         }
 
+        await broker.WaitForOfflineAsync("expire-60");
         time.Advance(TimeSpan.FromSeconds(59));
         Assert.Equal(0x01, (await ReconnectAsync(broker, "expire-60", 60))[2]); // still there: session present
 
@@ -107,6 +109,7 @@ public class SessionExpiryTests
         }
 
         Assert.Equal(1, broker.Broker.Engine.Sessions.GetAll().Single(s => s.ClientId == "expire-queue").QueuedCount);
+        await broker.WaitForOfflineAsync("expire-queue");
         time.Advance(TimeSpan.FromSeconds(10));
 
         Assert.DoesNotContain(broker.Broker.Engine.Sessions.GetAll(), s => s.ClientId == "expire-queue");

@@ -29,8 +29,7 @@ public class WillDelayTests
         var client = await broker.ConnectAsync(ConnectWithWill("late", willDelay: 30, sessionExpiry: 300));
 
         client.Abort();
-        await Tern.Broker.Tests.Behaviour.ConnectTests.WaitForConnectionAsync(broker, count: 1);
-        await WaitForDisconnectAsync(broker, "late");
+        await broker.WaitForOfflineAsync("late");
         time.Advance(TimeSpan.FromSeconds(29));
         await watcher.ExpectSilenceAsync(Timeouts.Quiet);
         time.Advance(TimeSpan.FromSeconds(1));
@@ -47,7 +46,7 @@ public class WillDelayTests
         await using var watcher = await WatchAsync(broker, "wd/back");
         var client = await broker.ConnectAsync(ConnectWithWill("back", willDelay: 30, sessionExpiry: 300));
         client.Abort();
-        await WaitForDisconnectAsync(broker, "back");
+        await broker.WaitForOfflineAsync("back");
         time.Advance(TimeSpan.FromSeconds(10));
 
         await using var again = await broker.ConnectAsync(Packets.Connect("back", V5, clean: false, sessionExpiry: 300));
@@ -65,7 +64,7 @@ public class WillDelayTests
         await using var watcher = await WatchAsync(broker, "wd/short");
         var client = await broker.ConnectAsync(ConnectWithWill("short", willDelay: 300, sessionExpiry: 5));
         client.Abort();
-        await WaitForDisconnectAsync(broker, "short");
+        await broker.WaitForOfflineAsync("short");
 
         time.Advance(TimeSpan.FromSeconds(5));
 
@@ -84,16 +83,5 @@ public class WillDelayTests
 
         Assert.Equal("wd/now", Received.AsPublish(await watcher.ReadPacketAsync(Timeouts.Default)).Topic);
         await client.DisposeAsync();
-    }
-
-    // The abort is seen by the broker's read loop asynchronously; wait until the session is detached.
-    private static async Task WaitForDisconnectAsync(Tern.TestKit.TernBroker broker, string clientId)
-    {
-        var deadline = DateTime.UtcNow + Timeouts.Default;
-        while (broker.Broker.Engine.Sessions.GetAll().Single(s => s.ClientId == clientId).Connection is not null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the broker never saw the connection close");
-            await Task.Yield();
-        }
     }
 }

@@ -22,6 +22,25 @@ internal static class TestBroker
     }
 }
 
+internal static class OfflineWait
+{
+    /// <summary>
+    /// Waits until the broker has detached a client's session and armed its expiry timer (armed last, under the
+    /// registry lock), so that a fake clock advanced afterwards counts from the disconnect. The client sees its socket
+    /// close slightly before the broker finishes this bookkeeping.
+    /// </summary>
+    public static async Task WaitForOfflineAsync(this TernBroker broker, string clientId)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Default;
+        while (broker.Broker.Engine.Sessions.GetAll().FirstOrDefault(s => s.ClientId == clientId) is { } session
+            && (session.Connection is not null || (session.ExpiryTimer is null && session.ExpiryInterval != Sessions.MqttSession.NeverExpires)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the broker never finished disconnecting {clientId}");
+            await Task.Yield();
+        }
+    }
+}
+
 internal static class Timeouts
 {
     /// <summary>Generous: CI machines are shared and slow; tests wait on events and finish as soon as they happen.</summary>
