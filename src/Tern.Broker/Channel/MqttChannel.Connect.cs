@@ -82,6 +82,10 @@ internal sealed partial class MqttChannel
             }
 
             requestResponseInformation = connect.Properties.GetIntegerOrNull(PropertyId.RequestResponseInformation) == 1;
+            if (options.OutboundTopicAliases && connect.Properties.TryGetInteger(PropertyId.TopicAliasMaximum, out uint clientAliases))
+            {
+                _outboundAliasMaximum = (int)clientAliases;
+            }
 
             // 5.0 §3.1.2.11.2: without a Session Expiry Interval (or with 0) the session ends with the connection,
             // whatever Clean Start says; Clean Start only decides whether an existing session is resumed.

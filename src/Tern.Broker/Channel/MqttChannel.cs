@@ -35,6 +35,8 @@ internal sealed partial class MqttChannel : ISessionConnection
     private uint _connectSessionExpiry;
     private int _sendWindow;
     private byte[]?[]? _topicAliases;
+    private int _outboundAliasMaximum;
+    private Dictionary<string, ushort>? _outboundAliases;
 
     public MqttChannel(MqttConnection connection, BrokerEngine engine)
     {
@@ -122,6 +124,44 @@ internal sealed partial class MqttChannel : ISessionConnection
 
     /// <summary>The frame scanner refused the bytes: too large, or a malformed remaining length.</summary>
     public void OnFramingViolation(in FixedHeader header, in ProtocolViolation violation) => Violation(violation);
+
+    /// <inheritdoc/>
+    public EncodedPublish Encode(in Delivery delivery)
+    {
+        if (!IsV5)
+        {
+            return delivery.Message.GetEncoding(ProtocolVersion, delivery.QoS, delivery.Retain);
+        }
+
+        var identifiers = delivery.SubscriptionIdentifiers;
+        if (_outboundAliasMaximum > 0)
+        {
+            return EncodeWithAlias(delivery);
+        }
+
+        return identifiers is { Length: > 0 }
+            ? delivery.Message.CreateEncoding(delivery.QoS, delivery.Retain, identifiers)
+            : delivery.Message.GetEncoding(ProtocolVersion, delivery.QoS, delivery.Retain);
+    }
+
+    /// <summary>
+    /// Outbound topic aliases (option <c>OutboundTopicAliases</c>): the first message on a topic carries the topic and a
+    /// new alias, later ones only the alias, up to the Topic Alias Maximum the client announced ([MQTT-3.3.2-11]: never
+    /// above it). Topics beyond the client's maximum go out with their name, as without aliases.
+    /// </summary>
+    private EncodedPublish EncodeWithAlias(in Delivery delivery)
+    {
+        _outboundAliases ??= new Dictionary<string, ushort>(StringComparer.Ordinal);
+        string topic = System.Text.Encoding.UTF8.GetString(delivery.Message.Topic);
+        bool known = _outboundAliases.TryGetValue(topic, out ushort alias);
+        if (!known && _outboundAliases.Count < _outboundAliasMaximum)
+        {
+            alias = (ushort)(_outboundAliases.Count + 1);
+            _outboundAliases[topic] = alias;
+        }
+
+        return delivery.Message.CreateEncoding(delivery.QoS, delivery.Retain, delivery.SubscriptionIdentifiers ?? [], alias, omitTopic: known);
+    }
 
     /// <inheritdoc/>
     public void SendPublish(EncodedPublish encoded, ushort packetIdentifier, bool duplicate) =>

@@ -93,17 +93,18 @@ internal sealed partial class BrokerMessage
         }
 
         // Two threads may race to build the same encoding; both results are identical, and one wins the slot.
-        encoded = Encode(v5, qos, retain, v5 ? Properties : default);
+        encoded = Encode(v5, qos, retain, v5 ? Properties : default, omitTopic: false);
         return Interlocked.CompareExchange(ref _encodings[slot], encoded, null) ?? encoded;
     }
 
     /// <summary>
-    /// An encoding for one MQTT 5.0 subscriber whose matching subscriptions carry Subscription Identifiers: the shared
-    /// properties plus one Subscription Identifier per matching subscription ([MQTT-3.3.4-3] in 5.0). Not cached.
+    /// An encoding for one MQTT 5.0 subscriber, not cached: the shared properties plus one Subscription Identifier per
+    /// matching subscription ([MQTT-3.3.4-3] in 5.0) and, with outbound topic aliases, a Topic Alias — with the topic
+    /// left out once the client knows the alias (5.0 §3.3.2.3.4).
     /// </summary>
-    public EncodedPublish CreateEncoding(QualityOfService qos, bool retain, ReadOnlySpan<int> subscriptionIdentifiers)
+    public EncodedPublish CreateEncoding(QualityOfService qos, bool retain, ReadOnlySpan<int> subscriptionIdentifiers, ushort topicAlias = 0, bool omitTopic = false)
     {
-        int extra = 0;
+        int extra = topicAlias == 0 ? 0 : PropertyWriter.SizeOfUInt16;
         foreach (int id in subscriptionIdentifiers)
         {
             extra += PropertyWriter.SizeOfVariableByteInteger(id);
@@ -117,18 +118,24 @@ internal sealed partial class BrokerMessage
             writer.WriteVariableByteInteger(PropertyId.SubscriptionIdentifier, id);
         }
 
-        return Encode(v5: true, qos, retain, properties);
+        if (topicAlias != 0)
+        {
+            writer.WriteUInt16(PropertyId.TopicAlias, topicAlias);
+        }
+
+        return Encode(v5: true, qos, retain, properties, omitTopic);
     }
 
-    private EncodedPublish Encode(bool v5, QualityOfService qos, bool retain, ReadOnlySpan<byte> properties)
+    private EncodedPublish Encode(bool v5, QualityOfService qos, bool retain, ReadOnlySpan<byte> properties, bool omitTopic)
     {
         var version = v5 ? ProtocolVersion.V500 : ProtocolVersion.V311;
-        var writer = new ArrayBufferWriter<byte>(PublishPacket.GetSize(version, qos, _topicLength, properties.Length, PayloadLength));
-        PublishPacket.Write(writer, version, new PublishHeader(qos, retain), Topic, properties, Payload);
+        var topic = omitTopic ? default : Topic;
+        var writer = new ArrayBufferWriter<byte>(PublishPacket.GetSize(version, qos, topic.Length, properties.Length, PayloadLength));
+        PublishPacket.Write(writer, version, new PublishHeader(qos, retain), topic, properties, Payload);
         var bytes = writer.WrittenSpan.ToArray();
 
         // The packet identifier follows the fixed header and the length-prefixed topic; the properties follow it.
-        int afterTopic = FixedHeaderLength(bytes) + 2 + _topicLength;
+        int afterTopic = FixedHeaderLength(bytes) + 2 + topic.Length;
         int packetIdOffset = qos == QualityOfService.AtMostOnce ? -1 : afterTopic;
         int expiryOffset = -1;
         if (v5 && ExpiresAt != 0)

@@ -18,6 +18,13 @@ internal interface ISessionConnection
     /// <summary>The protocol version of the connection.</summary>
     ProtocolVersion ProtocolVersion { get; }
 
+    /// <summary>
+    /// The encoding of <paramref name="delivery"/> for this connection: the message's shared encoding, or one of its own
+    /// when the delivery carries Subscription Identifiers or the connection uses outbound topic aliases. Called under
+    /// the session's lock, in the order the packets will be sent.
+    /// </summary>
+    EncodedPublish Encode(in Delivery delivery);
+
     /// <summary>Queues a PUBLISH for the writer.</summary>
     void SendPublish(EncodedPublish encoded, ushort packetIdentifier, bool duplicate);
 

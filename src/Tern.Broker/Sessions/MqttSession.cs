@@ -381,10 +381,7 @@ internal sealed partial class MqttSession
         return DeliveryOutcome.Sent;
     }
 
-    private static EncodedPublish Encode(ISessionConnection connection, in Delivery delivery) =>
-        delivery.SubscriptionIdentifiers is { Length: > 0 } ids && connection.ProtocolVersion == ProtocolVersion.V500
-            ? delivery.Message.CreateEncoding(delivery.QoS, delivery.Retain, ids)
-            : delivery.Message.GetEncoding(connection.ProtocolVersion, delivery.QoS, delivery.Retain);
+    private static EncodedPublish Encode(ISessionConnection connection, in Delivery delivery) => connection.Encode(delivery);
 
     // Caller holds the lock. Packet identifiers in use are those in flight ([MQTT-2.3.1-2]); the window is far below 65,535.
     private ushort NextPacketIdentifier()

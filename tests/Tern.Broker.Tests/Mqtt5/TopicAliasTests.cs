@@ -41,3 +41,31 @@ public class TopicAliasTests
         await Expect.DisconnectAsync(publisher, ReasonCode.TopicAliasInvalid);
     }
 }
+
+public class OutboundTopicAliasTests
+{
+    private const ProtocolVersion V5 = ProtocolVersion.V500;
+
+    [Fact]
+    public async Task With_outbound_aliases_on_the_second_message_on_a_topic_carries_only_the_alias_MQTT_3_3_2_11()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.OutboundTopicAliases = true);
+        await using var subscriber = await broker.ConnectAsync(Packets.Connect("oa-sub", V5, properties: new PropertyBuilder().AddUInt16(PropertyId.TopicAliasMaximum, 1)));
+        await subscriber.SendAsync(Packets.Subscribe(1, "oa/#", QualityOfService.AtMostOnce, V5));
+        await subscriber.ExpectAsync("90 04 00 01 00 00", Timeouts.Default);
+        await using var publisher = await broker.ConnectAsync(Packets.Connect("oa-pub", V5));
+
+        await publisher.SendAsync(Packets.Publish("oa/long/topic/name", "1", version: V5));
+        await publisher.SendAsync(Packets.Publish("oa/long/topic/name", "2", version: V5));
+        await publisher.SendAsync(Packets.Publish("oa/other", "3", version: V5));
+
+        var first = Received.AsPublish(await subscriber.ReadPacketAsync(Timeouts.Default), V5);
+        var second = Received.AsPublish(await subscriber.ReadPacketAsync(Timeouts.Default), V5);
+        var third = Received.AsPublish(await subscriber.ReadPacketAsync(Timeouts.Default), V5);
+        Assert.Equal(("oa/long/topic/name", (ushort)1), (first.Topic, first.TopicAlias));
+        Assert.Equal(("", (ushort)1, "2"), (second.Topic, second.TopicAlias, second.Payload));
+
+        // The client allows one alias: a second topic goes out by name, without an alias.
+        Assert.Equal(("oa/other", (ushort)0), (third.Topic, third.TopicAlias));
+    }
+}
