@@ -14,8 +14,9 @@ internal sealed class ScramTestClient
     private byte[] _authMessage = [];
     private byte[] _saltedPassword = [];
 
-    public ScramTestClient(ScramHash hash, string userName, string password, string? clientNonce = null, string gs2Header = "n,,")
+    public ScramTestClient(ScramHash hash, string userName, string password, string? clientNonce = null, string gs2Header = "n,,", string? firstExtensions = null)
     {
+        FirstExtensions = firstExtensions is null ? string.Empty : "," + firstExtensions;
         _hash = hash;
         _password = password;
         UserName = userName;
@@ -29,8 +30,11 @@ internal sealed class ScramTestClient
 
     public string Gs2Header { get; }
 
+    /// <summary>Extensions after the nonce in client-first-message-bare, with their leading comma; empty for none.</summary>
+    public string FirstExtensions { get; }
+
     /// <summary>client-first-message-bare: <c>n=</c> with ',' and '=' escaped as RFC 5802 §5.1 says, then <c>r=</c>.</summary>
-    public string ClientFirstBare => "n=" + UserName.Replace("=", "=3D", StringComparison.Ordinal).Replace(",", "=2C", StringComparison.Ordinal) + ",r=" + ClientNonce;
+    public string ClientFirstBare => "n=" + UserName.Replace("=", "=3D", StringComparison.Ordinal).Replace(",", "=2C", StringComparison.Ordinal) + ",r=" + ClientNonce + FirstExtensions;
 
     public string ClientFirst => Gs2Header + ClientFirstBare;
 
