@@ -266,6 +266,17 @@ public class ScramReauthenticationTests
         Assert.IsType<InvalidOperationException>(refused.Error);
     }
 
+    [Fact]
+    public async Task A_step_cancelled_because_the_connection_closed_ends_the_session()
+    {
+        var session = NewSession();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await session.StartAsync(Client("alice", "alice-password").ClientFirstBytes, new CancellationToken(canceled: true)));
+
+        Assert.Equal(EnhancedAuthenticationState.Closed, session.State);
+    }
+
     [Theory]
     [InlineData(ReasonCode.ContinueAuthentication)]
     [InlineData(ReasonCode.Success)]

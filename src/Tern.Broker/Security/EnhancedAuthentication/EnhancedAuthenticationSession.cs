@@ -161,7 +161,12 @@ internal sealed class EnhancedAuthenticationSession
         {
             pending = _exchange!.StepAsync(data, cancellationToken);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            State = EnhancedAuthenticationState.Closed;
+            throw;
+        }
+        catch (Exception exception)
         {
             return new ValueTask<EnhancedAuthenticationReply>(Crashed(exception));
         }
