@@ -65,10 +65,11 @@ internal sealed partial class MqttChannel
         bool requestResponseInformation = false;
         if (IsV5)
         {
-            if (connect.Properties.TryGetBytes(PropertyId.AuthenticationMethod, out _))
+            if (connect.Properties.TryGetBytes(PropertyId.AuthenticationMethod, out var method)
+                && !EnhancedAuthenticationSession.TryCreate(_engine.AuthenticationMechanisms, method, clientId, null, out _authentication))
             {
-                // Enhanced authentication is not offered yet: 5.0 §3.1.4 lets the server answer 0x8C and close.
-                return Refuse(ReasonCode.BadAuthenticationMethod, "enhanced authentication is not supported");
+                // A method the broker does not offer: CONNACK 0x8C and close ([MQTT-4.12.0-1] in 5.0).
+                return Refuse(ReasonCode.BadAuthenticationMethod, "unsupported authentication method " + Encoding.UTF8.GetString(method));
             }
 
             if (connect.Properties.TryGetInteger(PropertyId.ReceiveMaximum, out uint receiveMaximum))
@@ -108,12 +109,38 @@ internal sealed partial class MqttChannel
             }
         }
 
-        var connack = new ConnAckProperties(assigned ? clientId : null, cappedExpiry, serverKeepAlive, requestResponseInformation && options.ResponseInformation is not null ? options.ResponseInformation + clientId : null);
-        bool cleanStart = connect.CleanSession;
+        _pendingConnect = new PendingConnect(
+            clientId,
+            connect.CleanSession,
+            expiry,
+            new ConnAckProperties(assigned ? clientId : null, cappedExpiry, serverKeepAlive, requestResponseInformation && options.ResponseInformation is not null ? options.ResponseInformation + clientId : null));
+        if (_authentication is not null)
+        {
+            // Enhanced authentication (5.0 §4.12): the CONNECT waits for the AUTH exchange; nothing but AUTH or
+            // DISCONNECT may arrive until CONNACK ([MQTT-3.1.2-30] in 5.0).
+            Volatile.Write(ref _state, (int)ChannelState.Authenticating);
+            connect.Properties.TryGetBytes(PropertyId.AuthenticationData, out var data);
+            return ActOn(_authentication.StartAsync(data));
+        }
+
+        return Accept(default);
+    }
+
+    /// <summary>What is kept of an accepted CONNECT while enhanced authentication runs (the packet's bytes are gone by then).</summary>
+    private sealed record PendingConnect(string ClientId, bool CleanStart, uint Expiry, ConnAckProperties ConnAck);
+
+    /// <summary>Accepts the pending CONNECT: takes over or creates the session, queues CONNACK, attaches the session.</summary>
+    private bool Accept(in ConnAckProperties authentication)
+    {
+        var pending = _pendingConnect!;
+        _pendingConnect = null;
+        string clientId = pending.ClientId;
+        bool cleanStart = pending.CleanStart;
+        var connack = pending.ConnAck with { AuthenticationMethod = authentication.AuthenticationMethod, AuthenticationData = authentication.AuthenticationData };
         var session = _engine.Sessions.Connect(
             clientId,
             cleanStart,
-            expiry,
+            pending.Expiry,
             this,
             present =>
             {
@@ -134,7 +161,12 @@ internal sealed partial class MqttChannel
     }
 
     /// <summary>What a 5.0 CONNACK tells this particular client, besides the broker's fixed capabilities.</summary>
-    private readonly record struct ConnAckProperties(string? AssignedClientId, uint? SessionExpiryInterval, ushort? ServerKeepAlive, string? ResponseInformation);
+    private readonly record struct ConnAckProperties(string? AssignedClientId, uint? SessionExpiryInterval, ushort? ServerKeepAlive, string? ResponseInformation)
+    {
+        public string? AuthenticationMethod { get; init; }
+
+        public ReadOnlyMemory<byte> AuthenticationData { get; init; }
+    }
 
     /// <summary>
     /// CONNACK. For 5.0 it announces what is on and what is off ([MQTT-3.2.2-9] ff. in 5.0): a property is sent only when
@@ -196,6 +228,15 @@ internal sealed partial class MqttChannel
             if (connack.ResponseInformation is not null)
             {
                 properties.AddString(PropertyId.ResponseInformation, connack.ResponseInformation);
+            }
+
+            if (connack.AuthenticationMethod is not null)
+            {
+                properties.AddString(PropertyId.AuthenticationMethod, connack.AuthenticationMethod);
+                if (!connack.AuthenticationData.IsEmpty)
+                {
+                    properties.AddBytes(PropertyId.AuthenticationData, connack.AuthenticationData.Span);
+                }
             }
         }
 

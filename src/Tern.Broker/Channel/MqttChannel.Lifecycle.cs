@@ -68,7 +68,7 @@ internal sealed partial class MqttChannel
         var time = _engine.TimeProvider;
         switch (State)
         {
-            case ChannelState.AwaitingConnect:
+            case ChannelState.AwaitingConnect or ChannelState.Authenticating:
                 var waited = time.GetElapsedTime(_createdAt, now);
                 if (waited >= _engine.Options.ConnectTimeout)
                 {

@@ -50,6 +50,7 @@ internal sealed partial class MqttChannel : ISessionConnection
     private enum ChannelState
     {
         AwaitingConnect,
+        Authenticating,
         Connected,
         Closed,
     }
@@ -103,6 +104,11 @@ internal sealed partial class MqttChannel : ISessionConnection
             return ProcessConnect(header, body);
         }
 
+        if (State == ChannelState.Authenticating)
+        {
+            return ProcessWhileAuthenticating(header, body);
+        }
+
         if (State != ChannelState.Connected)
         {
             return false;
@@ -117,7 +123,7 @@ internal sealed partial class MqttChannel : ISessionConnection
             PacketType.PingReq => ProcessPing(header, body),
             PacketType.Disconnect => ProcessDisconnect(header, body),
             PacketType.Connect => Violation(ProtocolViolation.ProtocolError(IsV5 ? "5.0 MQTT-3.1.0-2" : "3.1.1 MQTT-3.1.0-2", "second CONNECT on a connection")),
-            PacketType.Auth when IsV5 => Violation(ProtocolViolation.ProtocolError("5.0 §4.12", "AUTH without an authentication method in CONNECT")),
+            PacketType.Auth when IsV5 => ProcessAuth(header, body),
             _ => ProcessForbidden(header),
         };
     }

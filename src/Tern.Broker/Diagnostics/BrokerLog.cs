@@ -35,6 +35,9 @@ internal static partial class BrokerLog
     [LoggerMessage(1009, LogLevel.Information, "Refused a PUBLISH from client {ClientId}: {Reason}")]
     public static partial void PublishRefused(ILogger logger, string clientId, string reason);
 
+    [LoggerMessage(1010, LogLevel.Information, "Enhanced authentication from {Remote} (client {ClientId}): {Action}, {Detail}")]
+    public static partial void AuthenticationStep(ILogger logger, string remote, string clientId, string action, string detail);
+
     [LoggerMessage(1008, LogLevel.Error, "Unexpected error on the connection from {Remote} (client {ClientId}); closing it")]
     public static partial void UnexpectedError(ILogger logger, string remote, string clientId, Exception exception);
 

@@ -22,8 +22,9 @@ internal sealed class BrokerEngine : IDisposable
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _shuttingDown;
 
-    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics)
+    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms)
     {
+        AuthenticationMechanisms = [.. authenticationMechanisms];
         Options = options.Value;
         var problems = Options.Validate();
         if (problems.Count > 0)
@@ -44,6 +45,9 @@ internal sealed class BrokerEngine : IDisposable
     }
 
     public BrokerOptions Options { get; }
+
+    /// <summary>The enhanced authentication mechanisms offered to MQTT 5.0 clients (registered as <see cref="IEnhancedAuthenticationMechanism"/> services).</summary>
+    public IReadOnlyList<IEnhancedAuthenticationMechanism> AuthenticationMechanisms { get; }
 
     public ILogger Logger { get; }
 

@@ -48,24 +48,26 @@ public sealed class TernBroker : IBrokerUnderTest
             throw new NotSupportedException("Tern keeps sessions in memory only until the persistence issue lands.");
         }
 
-        return StartAsync(configure: null, time: null, settings, cancellationToken);
+        return StartAsync(configure: null, time: null, settings, services: null, cancellationToken);
     }
 
-    /// <summary>Starts a broker with options changed by <paramref name="configure"/>, on <paramref name="time"/> when given.</summary>
-    public static async Task<TernBroker> StartAsync(Action<BrokerOptions>? configure, TimeProvider? time = null, BrokerSettings? settings = null, CancellationToken cancellationToken = default)
+    /// <summary>Starts a broker with options changed by <paramref name="configure"/>, on <paramref name="time"/> when given, with extra <paramref name="services"/> (authentication mechanisms, ...).</summary>
+    public static async Task<TernBroker> StartAsync(Action<BrokerOptions>? configure, TimeProvider? time = null, BrokerSettings? settings = null, Action<IServiceCollection>? services = null, CancellationToken cancellationToken = default)
     {
         var options = new BrokerOptions { Listeners = [new MqttListenerOptions { Bind = "127.0.0.1", Port = 0 }], SysInterval = TimeSpan.Zero };
         configure?.Invoke(options);
         var broker = new TernBroker(settings ?? BrokerSettings.Default, time);
         broker._broker = await MqttBroker.StartAsync(
             options,
-            services =>
+            collection =>
             {
-                services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new QueueLoggerProvider(broker._log)));
+                collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new QueueLoggerProvider(broker._log)));
                 if (time is not null)
                 {
-                    services.AddSingleton(time);
+                    collection.AddSingleton(time);
                 }
+
+                services?.Invoke(collection);
             },
             cancellationToken).ConfigureAwait(false);
         return broker;
