@@ -36,6 +36,12 @@ internal static class PasswdCommand
 
     private static int Run(string file, string user, string? password, bool create, bool batch, bool delete)
     {
+        if (file.StartsWith('-'))
+        {
+            // An option this command does not know lands here as the file name; write ./-name for such a file.
+            return Usage($"unknown option '{file}'");
+        }
+
         if (delete && (create || batch))
         {
             return Usage("-D cannot be combined with -c or -b");
@@ -264,6 +270,10 @@ internal static class PasswdCommand
 
             File.Move(temporary, full, overwrite: true);
             return ExitCodes.Success;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return Fail($"cannot write {file}: directory {directory} does not exist");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
