@@ -1,0 +1,124 @@
+namespace Tern.Broker;
+
+/// <summary>
+/// The authenticator and authorizer built from <see cref="SecurityOptions"/>: the password file, the ACL file and the
+/// anonymous flag. <see cref="Reload"/> re-reads both files and puts them in force together, or keeps the old ones.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Fail closed (RELIABILITY D11, CVE-2017-7652): <see cref="Load"/> throws for a missing or malformed file, so the
+/// broker refuses to start; a <see cref="Reload"/> that meets a bad file changes nothing and reports the error. A bad
+/// reload never leaves the broker without authentication or authorization, or with permissive defaults.
+/// </para>
+/// <para>Thread safety: checks may run while a reload happens; reloads are serialized.</para>
+/// </remarks>
+public sealed class SecurityConfiguration : IDisposable
+{
+    private readonly Lock _reloadGate = new();
+    private readonly PasswordFileAuthenticator _authenticator;
+    private readonly AclAuthorizer? _authorizer;
+
+    private SecurityConfiguration(SecurityOptions options, PasswordFile? passwords, AclFile? acl, IReadOnlyList<string> warnings)
+    {
+        Options = options;
+        _authenticator = new PasswordFileAuthenticator(passwords, options.AllowAnonymous);
+        _authorizer = acl is null ? null : new AclAuthorizer(acl);
+        Warnings = warnings;
+    }
+
+    /// <summary>A copy of the options the configuration was loaded from.</summary>
+    public SecurityOptions Options { get; }
+
+    /// <summary>Checks CONNECT credentials against the password file in force.</summary>
+    public IMqttAuthenticator Authenticator => _authenticator;
+
+    /// <summary>Checks topics against the ACL in force; null when no ACL file is configured, so the broker calls nothing.</summary>
+    public IMqttAuthorizer? Authorizer => _authorizer;
+
+    /// <summary>The password file in force, or null.</summary>
+    public PasswordFile? Passwords => _authenticator.Passwords;
+
+    /// <summary>The ACL in force, or null.</summary>
+    public AclFile? Acl => _authorizer?.Acl;
+
+    /// <summary>Things worth logging about the files as first loaded.</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>Reads the configured files.</summary>
+    /// <param name="options">The settings; copied, so later changes to the object have no effect.</param>
+    /// <exception cref="SecurityConfigurationException">A file cannot be read or does not parse; the message names the file and line.</exception>
+    public static SecurityConfiguration Load(SecurityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var copy = new SecurityOptions { PasswordFile = options.PasswordFile, AclFile = options.AclFile, AllowAnonymous = options.AllowAnonymous };
+        var (passwords, acl) = ReadFiles(copy);
+        return new SecurityConfiguration(copy, passwords, acl, Check(copy));
+    }
+
+    /// <summary>
+    /// Re-reads the password and ACL files. When both parse they are put in force together (for every later check:
+    /// connected clients are re-checked on their next PUBLISH, SUBSCRIBE and delivery); when either fails, both old
+    /// snapshots stay in force and the error is returned.
+    /// </summary>
+    public SecurityReloadResult Reload()
+    {
+        lock (_reloadGate)
+        {
+            PasswordFile? passwords;
+            AclFile? acl;
+            try
+            {
+                (passwords, acl) = ReadFiles(Options);
+            }
+            catch (SecurityConfigurationException ex)
+            {
+                return new SecurityReloadResult(false, ex.Message, []);
+            }
+
+            _authenticator.Update(passwords);
+            if (acl is not null)
+            {
+                _authorizer!.Update(acl);
+            }
+
+            return new SecurityReloadResult(true, null, Check(Options));
+        }
+    }
+
+    /// <summary>Releases the authenticator's resources.</summary>
+    public void Dispose() => _authenticator.Dispose();
+
+    private static (PasswordFile? Passwords, AclFile? Acl) ReadFiles(SecurityOptions options)
+    {
+        var passwords = options.PasswordFile is { } passwordPath ? PasswordFile.Load(passwordPath) : null;
+        var acl = options.AclFile is { } aclPath ? AclFile.Load(aclPath) : null;
+        return (passwords, acl);
+    }
+
+    private static List<string> Check(SecurityOptions options)
+    {
+        var warnings = new List<string>();
+        if (options.PasswordFile is null && !options.AllowAnonymous)
+        {
+            warnings.Add("no password file and anonymous access off: every client is refused");
+        }
+
+        if (options.PasswordFile is { } path && !OperatingSystem.IsWindows())
+        {
+            try
+            {
+                var mode = File.GetUnixFileMode(path);
+                if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+                {
+                    warnings.Add($"password file {path} can be read or written by other users; run: chmod 600 {path}");
+                }
+            }
+            catch (IOException)
+            {
+                // It was readable a moment ago; a vanished file is reported by the next load.
+            }
+        }
+
+        return warnings;
+    }
+}
