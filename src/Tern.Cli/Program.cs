@@ -5,6 +5,7 @@ using Tern.Cli;
 var root = new RootCommand("Tern: an MQTT 3.1 / 3.1.1 / 5.0 broker and tools.")
 {
     BrokerCommand.Create(),
+    Tern.Cli.Bench.BenchCommand.Create(),
 };
 
 var parse = root.Parse(args);
