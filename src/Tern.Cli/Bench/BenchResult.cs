@@ -59,7 +59,10 @@ internal sealed record BenchResult
     public ConnectionsSummary? Connections { get; init; }
 
     /// <summary>CPU seconds this generator process used, to show it was not the bottleneck.</summary>
-    public double GeneratorCpuSeconds { get; init; }
+    public double GeneratorCpuSeconds { get; init; } = Environment.CpuUsage.TotalTime.TotalSeconds;
+
+    /// <summary>Wall-clock seconds since this generator process started: CPU / elapsed near 1 on one core means the generator was saturated.</summary>
+    public double GeneratorElapsedSeconds { get; init; } = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalSeconds;
 }
 
 /// <summary>The outcome of the connections scenario.</summary>

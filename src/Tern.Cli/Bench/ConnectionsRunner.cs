@@ -82,7 +82,6 @@ internal sealed class ConnectionsRunner
                 Broker = ThroughputRunner.Describe(_broker),
                 Protocol = s.ProtocolName,
                 Connections = new ConnectionsSummary(s.Connections, connected, failed, stillOpen, seconds, connected / seconds, firstError),
-                GeneratorCpuSeconds = Environment.CpuUsage.TotalTime.TotalSeconds,
             };
             report(result);
             if (s.Hold > TimeSpan.Zero)

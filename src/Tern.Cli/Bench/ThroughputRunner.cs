@@ -173,7 +173,6 @@ internal sealed class ThroughputRunner
             DeliveredPerSecond = deliveredPerSecond,
             Complete = end.Delivered == expected && (s.QoS == QualityOfService.AtMostOnce || end.Acknowledged == end.Published),
             Latency = s.Scenario == BenchScenario.Latency ? LatencySamples.Summarize(subscribers.Select(c => c.Latency!)) : null,
-            GeneratorCpuSeconds = Environment.CpuUsage.TotalTime.TotalSeconds,
         };
     }
 
