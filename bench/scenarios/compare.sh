@@ -200,10 +200,11 @@ fi
 # idle_connections KIND COUNT LABEL: a fresh pinned broker, 500 connections opened and closed to warm it up, VmRSS,
 # COUNT idle connections held open, VmRSS again. Appends the connections result with the RSS figures.
 idle_connections() {
-  local kind=$1 count=$2 label=$3 pid port before after file
+  local kind=$1 count=$2 label=$3 pid port before after file cpu_before cpu_after
   start_broker "$kind" 0 "$kind-idle-$count"; pid=$BROKER_PID; port=$BROKER_PORT
   taskset -c 1 "$tern" bench connections -p "$port" --connections 500 --json >/dev/null 2>>"$out/bench-errors.log" || true
   before=$(rss_kib "$pid")
+  cpu_before=$(cpu_seconds "$pid")
   file="$out/idle-$kind-$count.json"
   : >"$file"
   taskset -c 1 "$tern" bench connections -p "$port" --connections "$count" --source-addresses "$sources" --hold 3 --json >"$file" 2>>"$out/bench-errors.log" &
@@ -214,10 +215,12 @@ idle_connections() {
     sleep 0.1
   done
   after=$(rss_kib "$pid")
+  cpu_after=$(cpu_seconds "$pid")
   wait "$bench" || true
   if [ -s "$file" ]; then
     jq -c --arg b "$kind" --arg l "$label" --argjson before "$before" --argjson after "$after" \
-      '. + {broker_name: $b, label: $l, round: 1, rss_before_kib: $before, rss_after_kib: $after}' "$file" >>"$results"
+      --argjson c "$(awk -v a="$cpu_after" -v b="$cpu_before" 'BEGIN {printf "%.3f", a - b}')" \
+      '. + {broker_name: $b, label: $l, round: 1, rss_before_kib: $before, rss_after_kib: $after, broker_cpu_s: $c}' "$file" >>"$results"
     jq -r --arg b "$kind" --argjson before "$before" --argjson after "$after" \
       '"   \($b): \(.connected) of \(.connections) connected, \(.connect_per_s | floor)/s, RSS \($before) -> \($after) KiB"' "$file"
   else

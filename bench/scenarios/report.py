@@ -27,6 +27,10 @@ def fmt(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
+def pct(value):
+    return "-" if value is None else f"{value * 100:.0f} %"
+
+
 def ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
@@ -64,10 +68,14 @@ for label in throughput:
     # The generator's CPU share over its whole run: near 1.00 on its one core means it, not the broker, set the pace.
     tg = median(label, "tern", lambda r: r["generator_cpu_s"] / r["generator_elapsed_s"] if r.get("generator_elapsed_s") else None)
     mg = median(label, "mosquitto", lambda r: r["generator_cpu_s"] / r["generator_elapsed_s"] if r.get("generator_elapsed_s") else None)
+    # Messages acknowledged (or sent, QoS 0) but never delivered: a broker that drops can deliver faster.
+    tl = median(label, "tern", lambda r: 1 - r["delivered"] / r["expected"] if r.get("expected") else None)
+    ml = median(label, "mosquitto", lambda r: 1 - r["delivered"] / r["expected"] if r.get("expected") else None)
     lines.append([label, fmt(t), fmt(m), fmt(x, 2), "≥ 1.30", "yes" if x is not None and x >= 1.3 else "NO",
-                  fmt(tc, 2), fmt(mc, 2), fmt(ratio(tc, mc), 2), fmt(tg, 2), fmt(mg, 2), str(rounds)])
+                  fmt(tc, 2), fmt(mc, 2), fmt(ratio(tc, mc), 2), pct(tl), pct(ml), fmt(tg, 2), fmt(mg, 2), str(rounds)])
 table("Delivered messages per second (median of rounds), broker on CPU 0, generator on CPU 1",
-      ["scenario", "Tern/s", "Mosquitto/s", "Tern/Mosq", "target", "met", "Tern CPU µs/msg", "Mosq CPU µs/msg", "CPU Tern/Mosq", "gen CPU (T)", "gen CPU (M)", "rounds"],
+      ["scenario", "Tern/s", "Mosquitto/s", "Tern/Mosq", "target", "met", "Tern CPU µs/msg", "Mosq CPU µs/msg", "CPU Tern/Mosq",
+       "Tern lost", "Mosq lost", "gen CPU (T)", "gen CPU (M)", "rounds"],
       lines)
 
 label = "latency 1000/s QoS1"
@@ -110,14 +118,17 @@ if idle:
         for broker in ["tern", "mosquitto"]:
             for r in by.get((label, broker), []):
                 per = (r["rss_after_kib"] - r["rss_before_kib"]) / r["connected"] if r["connected"] else None
+                cpu = r["broker_cpu_s"] / r["connected"] * 1e6 if r.get("broker_cpu_s") is not None and r["connected"] else None
                 lines.append([label, broker, f'{r["connected"]:,} of {r["connections"]:,}', f'{r["still_open"]:,}',
-                              fmt(r["connect_per_s"]), f'{r["rss_before_kib"]:,}', f'{r["rss_after_kib"]:,}', fmt(per, 2)])
+                              fmt(r["connect_per_s"]), fmt(cpu), f'{r["rss_before_kib"]:,}', f'{r["rss_after_kib"]:,}', fmt(per, 2)])
         t = [r for r in by.get((label, "tern"), [])]
         m = [r for r in by.get((label, "mosquitto"), [])]
         if t and m:
             tp = (t[0]["rss_after_kib"] - t[0]["rss_before_kib"]) / max(1, t[0]["connected"])
             mp = (m[0]["rss_after_kib"] - m[0]["rss_before_kib"]) / max(1, m[0]["connected"])
-            lines.append([label, "Tern/Mosq", "", "", fmt(ratio(t[0]["connect_per_s"], m[0]["connect_per_s"]), 2), "", "",
-                          fmt(ratio(tp, mp), 2)])
+            tcpu = t[0]["broker_cpu_s"] / max(1, t[0]["connected"]) if t[0].get("broker_cpu_s") is not None else None
+            mcpu = m[0]["broker_cpu_s"] / max(1, m[0]["connected"]) if m[0].get("broker_cpu_s") is not None else None
+            lines.append([label, "Tern/Mosq", "", "", fmt(ratio(t[0]["connect_per_s"], m[0]["connect_per_s"]), 2),
+                          fmt(ratio(tcpu, mcpu), 2), "", "", fmt(ratio(tp, mp), 2)])
     table("Idle connections (8 source addresses): connect rate and RSS per connection (targets: Tern ≤ 2 KiB each, connect rate ≥ Mosquitto's)",
-          ["run", "broker", "connected", "still open", "connects/s", "RSS before KiB", "RSS after KiB", "KiB per conn"], lines)
+          ["run", "broker", "connected", "still open", "connects/s", "CPU µs/connect", "RSS before KiB", "RSS after KiB", "KiB per conn"], lines)
