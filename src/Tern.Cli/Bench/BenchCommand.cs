@@ -115,15 +115,15 @@ internal static class BenchCommand
     /// <summary>The options of <c>tern bench</c> and their conversion into validated <see cref="BenchSettings"/>.</summary>
     private sealed class BenchOptions
     {
-        public Option<string> Host { get; } = new("--host", "-h") { Description = "Broker address (default 127.0.0.1).", DefaultValueFactory = _ => "127.0.0.1" };
+        public Option<string> Host { get; } = new("--host", "-h") { Description = "Broker address.", DefaultValueFactory = _ => "127.0.0.1" };
 
-        public Option<int> Port { get; } = new("--port", "-p") { Description = "Broker port (default 1883).", DefaultValueFactory = _ => 1883 };
+        public Option<int> Port { get; } = new("--port", "-p") { Description = "Broker port.", DefaultValueFactory = _ => 1883 };
 
-        public Option<string> Protocol { get; } = new("--protocol") { Description = "MQTT version: 311 or 5 (default 311).", DefaultValueFactory = _ => "311" };
+        public Option<string> Protocol { get; } = new("--protocol") { Description = "MQTT version: 311 or 5.", DefaultValueFactory = _ => "311" };
 
-        public Option<int> QoS { get; } = new("--qos", "-q") { Description = "QoS of every message and subscription: 0, 1 or 2 (default 0)." };
+        public Option<int> QoS { get; } = new("--qos", "-q") { Description = "QoS of every message and subscription: 0, 1 or 2.", DefaultValueFactory = _ => 0 };
 
-        public Option<int> Size { get; } = new("--size", "-s") { Description = "Payload bytes (default 16).", DefaultValueFactory = _ => 16 };
+        public Option<int> Size { get; } = new("--size", "-s") { Description = "Payload bytes.", DefaultValueFactory = _ => 16 };
 
         public Option<double?> Duration { get; } = new("--duration", "-d") { Description = "Seconds to measure (default 10 unless --count is given)." };
 
@@ -139,17 +139,17 @@ internal static class BenchCommand
 
         public Option<double?> Rate { get; } = new("--rate", "-r") { Description = "Messages per second over all publishers (default: as fast as possible; 1000 for latency)." };
 
-        public Option<int> Inflight { get; } = new("--inflight") { Description = "QoS 1/2 messages a publisher keeps unacknowledged (default 20).", DefaultValueFactory = _ => 20 };
+        public Option<int> Inflight { get; } = new("--inflight") { Description = "QoS 1/2 messages a publisher keeps unacknowledged.", DefaultValueFactory = _ => 20 };
 
         public Option<int?> Connections { get; } = new("--connections", "-c") { Description = "connections: idle connections to open (default 1000)." };
 
-        public Option<int> Concurrency { get; } = new("--concurrency") { Description = "Connection attempts in progress at once (default 64).", DefaultValueFactory = _ => 64 };
+        public Option<int> Concurrency { get; } = new("--concurrency") { Description = "Connection attempts in progress at once.", DefaultValueFactory = _ => 64 };
 
         public Option<string?> SourceAddresses { get; } = new("--source-addresses") { Description = "Local addresses to connect from, comma separated, e.g. 127.0.0.1,127.0.0.2 (each adds ~28,000 ports)." };
 
-        public Option<double> Hold { get; } = new("--hold") { Description = "connections: seconds to keep them open after the result is printed (default 0)." };
+        public Option<double> Hold { get; } = new("--hold") { Description = "connections: seconds to keep them open after the result is printed.", DefaultValueFactory = _ => 0 };
 
-        public Option<double> Drain { get; } = new("--drain") { Description = "Seconds to wait for acknowledgements and deliveries after publishing stops (default 5).", DefaultValueFactory = _ => 5 };
+        public Option<double> Drain { get; } = new("--drain") { Description = "Seconds to wait for acknowledgements and deliveries after publishing stops.", DefaultValueFactory = _ => 5 };
 
         public Option<string?> Topic { get; } = new("--topic") { Description = "Topic prefix (default tern/bench/RANDOM, unique per run)." };
 

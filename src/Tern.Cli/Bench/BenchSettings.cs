@@ -28,7 +28,7 @@ internal enum BenchScenario
 /// </summary>
 internal sealed record BenchSettings
 {
-    /// <summary>The largest payload: well under Mosquitto's and Tern's default 1 MiB packet limits... and any sane benchmark.</summary>
+    /// <summary>The largest payload: well under Mosquitto's and Tern's default 1 MiB packet limits.</summary>
     public const int MaximumPayload = 256 * 1024;
 
     /// <summary>A latency payload holds the send time: 8 bytes of Stopwatch ticks.</summary>
@@ -50,7 +50,7 @@ internal sealed record BenchSettings
     /// <summary>The measured phase; null in count mode without a duration (then <see cref="TimeLimit"/> bounds it).</summary>
     public TimeSpan? Duration { get; init; }
 
-    /// <summary>Messages per publisher; null in duration mode (then <see cref="MaximumCount"/> bounds it).</summary>
+    /// <summary>Messages per publisher; null in duration mode (then a count no broker reaches in the time bounds it).</summary>
     public long? Count { get; init; }
 
     /// <summary>Load before the measured phase starts, not counted in the rates.</summary>
@@ -91,9 +91,6 @@ internal sealed record BenchSettings
 
     /// <summary>The hard bound of the measured phase in count mode: a count that is never reached still ends.</summary>
     public TimeSpan TimeLimit => Duration ?? TimeSpan.FromSeconds(300);
-
-    /// <summary>The bound on messages per publisher in duration mode: no loop runs unbounded in count either.</summary>
-    public long MaximumCount => Count ?? long.MaxValue / 4;
 
     /// <summary>"3.1.1" or "5.0".</summary>
     public string ProtocolName => Protocol == ProtocolVersion.V500 ? "5.0" : "3.1.1";
