@@ -6,12 +6,15 @@
 #
 # The machine is shared and noisy: read the ratios, never a lone absolute number.
 #
-# Usage: bench/scenarios/compare.sh [--quick] [--rounds N] [--duration S] [--idle N] [--max-connections N] [--out DIR]
+# Usage: bench/scenarios/compare.sh [--quick] [--rounds N] [--duration S] [--idle N] [--max-connections N] [--only REGEX]
+#                                    [--no-unpinned] [--out DIR]
 #   --quick            about 2 minutes on an idle machine: 1 s runs, 2,000 idle connections, no file-limit or unpinned runs
 #   --rounds N         rounds per scenario and broker (default 2; the median is taken)
 #   --duration S       seconds measured per run (default 5; quick 1)
 #   --idle N           idle connections for RSS per connection (default 10000; quick 2000)
-#   --max-connections N  idle connections for the file-limit run (default 19500; 0 skips it)
+#   --max-connections N  idle connections for the file-limit run (default 19500; 0 skips it); --idle 0 skips RSS too
+#   --only REGEX       run only the scenarios whose label matches (e.g. 'QoS1 16B|latency'), and no generator check
+#   --no-unpinned      skip the unpinned runs
 #   --out DIR          where results.jsonl and the logs go (default a new directory under /tmp)
 # Needs: the .NET SDK, mosquitto (Debian package), taskset, jq, python3. Every loop below is bounded in count and time.
 set -euo pipefail
@@ -22,6 +25,8 @@ rounds=2
 duration=""
 idle=""
 max_connections=""
+only=""
+no_unpinned=0
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,8 +35,10 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift ;;
     --idle) idle=$2; shift ;;
     --max-connections) max_connections=$2; shift ;;
+    --only) only=$2; shift ;;
+    --no-unpinned) no_unpinned=1 ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -42,6 +49,7 @@ if [ "$quick" = 1 ]; then
 else
   duration=${duration:-5}; warmup=1; drain=2; idle=${idle:-10000}; max_connections=${max_connections:-19500}; unpinned=1; latency_duration=5
 fi
+if [ "$no_unpinned" = 1 ]; then unpinned=0; fi
 out=${out:-$(mktemp -d /tmp/tern-compare.XXXXXX)}
 mkdir -p "$out"
 results="$out/results.jsonl"
@@ -155,15 +163,19 @@ trap 'stop_broker $tern_pid; stop_broker $mosq_pid' EXIT
 for round in $(seq 1 "$rounds"); do
   for entry in "${scenarios[@]}"; do
     label=${entry%%|*}
+    if [ -n "$only" ] && ! [[ "$label" =~ $only ]]; then continue; fi
     read -r -a args <<<"${entry#*|}"
     run_bench tern "$tern_pid" "$tern_port" "$label" "$round" 1 "${args[@]}" "${timing[@]}"
     run_bench mosquitto "$mosq_pid" "$mosq_port" "$label" "$round" 1 "${args[@]}" "${timing[@]}"
   done
-  latency=(latency --qos 1 --rate 1000 --size 16 --duration "$latency_duration" --warmup "$warmup" --drain "$drain")
-  run_bench tern "$tern_pid" "$tern_port" "latency 1000/s QoS1" "$round" 1 "${latency[@]}"
-  run_bench mosquitto "$mosq_pid" "$mosq_port" "latency 1000/s QoS1" "$round" 1 "${latency[@]}"
+  if [ -z "$only" ] || [[ "latency 1000/s QoS1" =~ $only ]]; then
+    latency=(latency --qos 1 --rate 1000 --size 16 --duration "$latency_duration" --warmup "$warmup" --drain "$drain")
+    run_bench tern "$tern_pid" "$tern_port" "latency 1000/s QoS1" "$round" 1 "${latency[@]}"
+    run_bench mosquitto "$mosq_pid" "$mosq_port" "latency 1000/s QoS1" "$round" 1 "${latency[@]}"
+  fi
 done
 
+if [ -z "$only" ]; then
 echo "== is the generator the bottleneck? fan-in QoS 0 with the 4 publishers split over two generator processes"
 for name in tern mosquitto; do
   if [ "$name" = tern ]; then pid=$tern_pid; port=$tern_port; else pid=$mosq_pid; port=$mosq_port; fi
@@ -179,6 +191,7 @@ for name in tern mosquitto; do
     jq -c --arg b "$name" --argjson c "$(awk -v a="$after" -v b="$before" 'BEGIN {printf "%.3f", a - b}')" '. + {broker_name: $b, label: "split fan-in 2+2>1 QoS0 16B", round: 1, broker_cpu_s: $c}' "$out/split-a.json" >>"$results"
   fi
 done
+fi
 stop_broker "$tern_pid"; stop_broker "$mosq_pid"
 
 if [ "$unpinned" = 1 ]; then
@@ -229,9 +242,11 @@ idle_connections() {
   stop_broker "$pid"
 }
 
-echo "== RSS per idle connection: $idle connections from 8 source addresses"
-idle_connections tern "$idle" "idle $idle"
-idle_connections mosquitto "$idle" "idle $idle"
+if [ "$idle" -gt 0 ]; then
+  echo "== RSS per idle connection: $idle connections from 8 source addresses"
+  idle_connections tern "$idle" "idle $idle"
+  idle_connections mosquitto "$idle" "idle $idle"
+fi
 if [ "$max_connections" -gt 0 ]; then
   echo "== the file limit: $max_connections idle connections (ulimit -n is $(ulimit -n))"
   idle_connections tern "$max_connections" "max $max_connections"
