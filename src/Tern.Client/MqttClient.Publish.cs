@@ -96,9 +96,14 @@ public sealed partial class MqttClient
 
     private async Task<MqttPublishResult> WaitCancellableAsync(PendingPublish pending, CancellationToken cancellationToken)
     {
-        using (cancellationToken.Register(() => CancelQueued(pending, cancellationToken)))
+        try
         {
             return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            CancelQueued(pending, cancellationToken);
+            throw;
         }
     }
 
