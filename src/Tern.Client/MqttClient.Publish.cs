@@ -94,6 +94,29 @@ public sealed partial class MqttClient
         return WaitCancellableAsync(pending, cancellationToken);
     }
 
+    /// <summary>
+    /// Waits until every message published so far (or loaded from the queue file) has left the client: acknowledged,
+    /// flushed, dropped or failed. Call it before <see cref="DisconnectAsync(CancellationToken)"/> to disconnect with
+    /// nothing in flight.
+    /// </summary>
+    public async Task WhenDeliveredAsync(CancellationToken cancellationToken = default)
+    {
+        Task[] pending;
+        lock (_sync)
+        {
+            pending = [.. _queue.Select(p => p.Task), .. _inflight.Values.Select(p => p.Task), .. _qos0InTransit.Select(p => p.Task)];
+        }
+
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MqttClientException or ObjectDisposedException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // A failed or cancelled publish has left the client too; its own caller sees why.
+        }
+    }
+
     private async Task<MqttPublishResult> WaitCancellableAsync(PendingPublish pending, CancellationToken cancellationToken)
     {
         try

@@ -30,19 +30,20 @@ internal sealed class FileMessageStore : IDisposable
     private const byte Added = 1;
     private const byte Removed = 2;
     private const int HeaderSize = 8;
-    private const int CompactionSlack = 1024;
 
     private readonly Lock _gate = new();
     private readonly string _path;
     private readonly SortedDictionary<long, StoredMessage> _live = [];
+    private readonly int _compactionSlack;
     private FileStream _file;
     private long _nextId = 1;
     private int _removedSinceCompaction;
 
-    private FileMessageStore(string path, FileStream file)
+    private FileMessageStore(string path, FileStream file, int compactionSlack)
     {
         _path = path;
         _file = file;
+        _compactionSlack = compactionSlack;
     }
 
     /// <summary>How many messages are stored.</summary>
@@ -58,7 +59,10 @@ internal sealed class FileMessageStore : IDisposable
     }
 
     /// <summary>Opens (or creates) the store and returns what it holds, oldest first.</summary>
-    public static FileMessageStore Open(string path, out IReadOnlyList<StoredMessage> messages)
+    /// <param name="path">The log file.</param>
+    /// <param name="messages">What it holds.</param>
+    /// <param name="compactionSlack">Removed records tolerated beyond the live ones before the log is rewritten.</param>
+    public static FileMessageStore Open(string path, out IReadOnlyList<StoredMessage> messages, int compactionSlack = 1024)
     {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
@@ -67,7 +71,7 @@ internal sealed class FileMessageStore : IDisposable
         }
 
         var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.None);
-        var store = new FileMessageStore(path, file);
+        var store = new FileMessageStore(path, file, compactionSlack);
         try
         {
             store.Replay();
@@ -110,7 +114,7 @@ internal sealed class FileMessageStore : IDisposable
             body[0] = Removed;
             BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), id);
             Append(body);
-            if (++_removedSinceCompaction > _live.Count + CompactionSlack)
+            if (++_removedSinceCompaction > _live.Count + _compactionSlack)
             {
                 Compact();
             }
