@@ -104,12 +104,24 @@ internal sealed class TransportConnection : IAsyncDisposable
         return null;
     }
 
+    /// <summary>Closes the transport; a broken one fails to flush or to say goodbye, and is closed all the same.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        await Quietly(Input.CompleteAsync()).ConfigureAwait(false);
+        await Quietly(Output.CompleteAsync()).ConfigureAwait(false);
+        await Quietly(_stream.DisposeAsync()).ConfigureAwait(false);
         _owner?.Dispose();
+    }
+
+    private static async ValueTask Quietly(ValueTask step)
+    {
+        try
+        {
+            await step.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
     }
 
     private static async Task<TransportConnection> ConnectWebSocketAsync(Uri uri, MqttTlsOptions? tls, CancellationToken cancellationToken)
