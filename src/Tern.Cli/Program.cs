@@ -5,6 +5,8 @@ using Tern.Cli;
 var root = new RootCommand("Tern: an MQTT 3.1 / 3.1.1 / 5.0 broker and tools.")
 {
     BrokerCommand.Create(),
+    PubCommand.Create(),
+    SubCommand.Create(),
 };
 
 var parse = root.Parse(args);
