@@ -7,6 +7,8 @@ var root = new RootCommand("Tern: an MQTT 3.1 / 3.1.1 / 5.0 broker and tools.")
     BrokerCommand.Create(),
     PasswdCommand.Create(),
     Tern.Cli.Bench.BenchCommand.Create(),
+    PubCommand.Create(),
+    SubCommand.Create(),
 };
 
 var parse = root.Parse(args);
