@@ -24,7 +24,16 @@ internal sealed class BrokerEngine : IDisposable
 
     public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms)
     {
-        AuthenticationMechanisms = [.. authenticationMechanisms];
+        var mechanisms = authenticationMechanisms.ToList();
+        if (options.Value.Security.PasswordFile is { } passwordFile)
+        {
+            // A bad file fails the start with its path and line (SecurityConfigurationException), never silently.
+            var store = new PasswordFileScramCredentialStore(PasswordFile.Load(passwordFile));
+            mechanisms.Add(new ScramMechanism(ScramHash.Sha256, store));
+            mechanisms.Add(new ScramMechanism(ScramHash.Sha512, store));
+        }
+
+        AuthenticationMechanisms = mechanisms;
         Options = options.Value;
         var problems = Options.Validate();
         if (problems.Count > 0)

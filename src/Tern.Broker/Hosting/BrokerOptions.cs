@@ -111,6 +111,13 @@ public sealed class BrokerOptions
     /// <summary>With <see cref="ServerReference"/>: the move is permanent (0x9D) rather than temporary (0x9C). Default false.</summary>
     public bool RedirectPermanently { get; set; }
 
+    /// <summary>
+    /// Security files. Today <see cref="SecurityOptions.PasswordFile"/> backs the built-in SCRAM-SHA-256 and SCRAM-SHA-512
+    /// enhanced authentication of MQTT 5.0 clients; checking user names, passwords and the ACL on every connection is
+    /// the next step (see docs/security.md).
+    /// </summary>
+    public SecurityOptions Security { get; set; } = new();
+
     /// <summary>Checks the settings; returns the problems found, empty when they are good.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -109,3 +109,44 @@ public class EnhancedAuthenticationTests
         await client.ExpectClosedAsync(Timeouts.Default);
     }
 }
+
+/// <summary>SCRAM against the broker's user store: the password file that <c>tern passwd</c> writes.</summary>
+public class PasswordFileScramTests
+{
+    [Fact]
+    public async Task A_user_from_the_password_file_authenticates_with_scram_sha_512()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"tern-passwd-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("bob", "hunter2"u8, 4096, 4096) + "\n");
+        try
+        {
+            await using var broker = await TernBroker.StartAsync(o => o.Security.PasswordFile = file);
+            var scram = new ScramTestClient(ScramHash.Sha512, "bob", "hunter2");
+            await using var client = await broker.ConnectRawAsync();
+
+            await client.SendAsync(Packets.Connect("scram-file", ProtocolVersion.V500, properties: new PropertyBuilder()
+                .AddString(PropertyId.AuthenticationMethod, "SCRAM-SHA-512").AddBytes(PropertyId.AuthenticationData, scram.ClientFirstBytes)));
+            var serverFirst = await client.ReadPacketAsync(Timeouts.Default);
+            Assert.Equal(0xF0, serverFirst[0]); // AUTH 0x18
+            var header = new FixedHeader(serverFirst[0], serverFirst.Length - 2, 2);
+            Assert.True(AuthPacket.TryDecode(header, serverFirst.AsSpan(2), ProtocolVersion.V500, out var auth, out _));
+            var writer = new ArrayBufferWriter<byte>();
+            AuthPacket.Write(writer, new AuthPacket
+            {
+                ReasonCode = ReasonCode.ContinueAuthentication,
+                Properties = new MqttProperties(new PropertyBuilder().AddString(PropertyId.AuthenticationMethod, "SCRAM-SHA-512")
+                    .AddBytes(PropertyId.AuthenticationData, scram.ClientFinalBytes(Encoding.UTF8.GetString(auth.AuthenticationData))).Span),
+            });
+            await client.SendAsync(writer.WrittenSpan.ToArray());
+
+            var connack = await client.ReadPacketAsync(Timeouts.Default);
+            Assert.Equal(0x20, connack[0]);
+            Assert.Equal(0x00, connack[3]);
+            await client.ExpectAliveAsync();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
