@@ -73,6 +73,11 @@ internal static class SubCommand
             stop.Cancel();
         });
         await using var client = new MqttClient(options);
+
+        // Every message, not only those of the subscription made below: a resumed session (-c) gets its stored
+        // messages right after CONNACK, before the SUBSCRIBE, as mosquitto_sub prints them too.
+        var messages = System.Threading.Channels.Channel.CreateUnbounded<MqttMessage>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+        client.MessageReceived += (_, e) => messages.Writer.TryWrite(e.Message);
         try
         {
             await client.ConnectAsync(stop.Token).ConfigureAwait(false);
@@ -92,7 +97,8 @@ internal static class SubCommand
         int received = 0;
         try
         {
-            await using var subscription = await client.SubscribeAsync([.. topics.Select(t => new MqttTopicFilter(t, qos))], running.Token).ConfigureAwait(false);
+            // Not disposed: disposing would UNSUBSCRIBE, and a persistent session (-c) must keep its subscription.
+            var subscription = await client.SubscribeAsync([.. topics.Select(t => new MqttTopicFilter(t, qos))], running.Token).ConfigureAwait(false);
             for (int i = 0; i < topics.Length; i++)
             {
                 var code = subscription.Result.ReasonCodes.ElementAtOrDefault(i);
@@ -102,7 +108,7 @@ internal static class SubCommand
                 }
             }
 
-            await foreach (var message in subscription.WithCancellation(running.Token).ConfigureAwait(false))
+            await foreach (var message in messages.Reader.ReadAllAsync(running.Token).ConfigureAwait(false))
             {
                 printer.Print(message);
                 if (++received == count)

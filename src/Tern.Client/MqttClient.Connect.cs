@@ -131,7 +131,16 @@ public sealed partial class MqttClient
         }
         catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or System.Net.WebSockets.WebSocketException)
         {
-            string detail = e.InnerException is SocketException socket ? Describe(socket.SocketErrorCode) : e.Message;
+            string detail = e.Message;
+            for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is SocketException socket)
+                {
+                    detail = Describe(socket.SocketErrorCode);
+                    break;
+                }
+            }
+
             throw new MqttClientException($"cannot connect to {RemoteDescription}: {detail}", e);
         }
 

@@ -49,6 +49,24 @@ public sealed class CliTests(ITestOutputHelper output) : ClientTest(output)
         Assert.Equal(0, await sub.WaitForExitAsync(Timeouts.Process));
     }
 
+    [Theory]
+    [MemberData(nameof(BrokersAndVersions))]
+    public async Task Sub_c_keeps_its_session_so_a_message_published_while_away_is_printed_on_the_next_run_MQTT_3_1_2_4(string broker, ProtocolVersion version)
+    {
+        await using var server = await StartBrokerAsync(broker);
+        string topic = Unique.Topic("inbox"), id = Unique.ClientId("inbox");
+        string v = version == ProtocolVersion.V500 ? "5" : "311";
+        var first = await TernCli.RunAsync(null, "sub", "-h", "127.0.0.1", "-p", Port(server), "-V", v, "-c", "-i", id, "-t", topic, "-q", "1", "-W", "1");
+        Assert.True(first.ExitCode == 27, first.Transcript);
+
+        var pub = await TernCli.RunAsync(null, "pub", "-h", "127.0.0.1", "-p", Port(server), "-V", v, "-t", topic, "-q", "1", "-m", "while you were away");
+        Assert.True(pub.ExitCode == 0, pub.Transcript);
+
+        var second = await TernCli.RunAsync(null, "sub", "-h", "127.0.0.1", "-p", Port(server), "-V", v, "-c", "-i", id, "-t", topic, "-q", "1", "-C", "1");
+        Assert.True(second.ExitCode == 0, second.Transcript);
+        Assert.Equal(["while you were away"], second.Output);
+    }
+
     [Fact]
     public async Task Pub_f_sends_a_file_and_s_sends_standard_input_as_one_message()
     {
