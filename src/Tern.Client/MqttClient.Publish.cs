@@ -218,7 +218,7 @@ public sealed partial class MqttClient
                         if (pending.QoS == QualityOfService.AtMostOnce)
                         {
                             _qos0InTransit.Add(pending);
-                            pending.State = PublishState.AwaitingPubAck;
+                            pending.State = PublishState.InTransit;
                         }
                         else
                         {

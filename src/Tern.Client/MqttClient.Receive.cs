@@ -1,3 +1,4 @@
+using Tern.Client.Diagnostics;
 using Tern.Client.Internal;
 using Tern.Protocol;
 using Tern.Protocol.Framing;
@@ -252,6 +253,11 @@ public sealed partial class MqttClient : IConnectionOwner
         if (request is null)
         {
             return;
+        }
+
+        if (request.IsRestore && result is MqttSubscribeResult { IsSuccess: false } refused)
+        {
+            ClientLog.RestoreRefused(_logger, string.Join(", ", refused.ReasonCodes.Select(code => $"0x{(byte)code:X2}")));
         }
 
         // 3.1.1 UNSUBACK carries no reason codes: report Success for each filter.

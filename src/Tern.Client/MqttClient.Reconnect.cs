@@ -158,6 +158,7 @@ public sealed partial class MqttClient
             {
                 if (!pending.IsCompleted)
                 {
+                    pending.State = PublishState.Queued;
                     _queue.AddFirst(pending);
                 }
             }

@@ -115,6 +115,28 @@ public sealed class ReconnectTests(ITestOutputHelper output) : ClientTest(output
         }
     }
 
+    [Theory]
+    [MemberData(nameof(BrokersAndVersions))]
+    public async Task The_will_is_published_when_the_connection_is_cut_without_DISCONNECT_MQTT_3_1_2_8(string broker, ProtocolVersion version)
+    {
+        await using var server = await StartBrokerAsync(broker);
+        await using var proxy = TcpProxy.To(server.Port);
+        string willTopic = Unique.Topic("will");
+        await using var watcher = await ConnectAsync(Options(server, version));
+        await using var wills = await watcher.SubscribeAsync(willTopic, QualityOfService.AtLeastOnce).WaitAsync(Timeouts.Event);
+        await using var client = new MqttClient(Options(proxy.Port, version) with
+        {
+            Will = new MqttWill(new MqttMessage(willTopic, "gone") { QoS = QualityOfService.AtLeastOnce }),
+            Reconnect = new MqttReconnectOptions { Enabled = false },
+        });
+        await client.ConnectAsync().WaitAsync(Timeouts.Event);
+
+        proxy.CutAll();
+
+        var will = await wills.ReadAsync().AsTask().WaitAsync(Timeouts.Event);
+        Assert.Equal("gone", will.PayloadAsString());
+    }
+
     [Fact]
     public void The_backoff_doubles_from_the_initial_delay_up_to_the_cap_with_bounded_jitter()
     {

@@ -32,6 +32,9 @@ internal static partial class ClientLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "An event handler of the client threw")]
     public static partial void HandlerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "The broker refused to restore subscriptions after a reconnect: {Codes}")]
+    public static partial void RestoreRefused(ILogger logger, string codes);
+
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Publish queue full ({Capacity}): dropped a message to {Topic}")]
     public static partial void MessageDropped(ILogger logger, int capacity, string topic);
 

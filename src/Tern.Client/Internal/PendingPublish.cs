@@ -8,6 +8,9 @@ internal enum PublishState
     /// <summary>In the publish queue: no packet identifier yet.</summary>
     Queued,
 
+    /// <summary>QoS 0 handed to the write loop, not yet flushed.</summary>
+    InTransit,
+
     /// <summary>QoS 1 sent, awaiting PUBACK.</summary>
     AwaitingPubAck,
 
