@@ -41,11 +41,33 @@ internal sealed class MqttConnection
         _context = context;
         _engine = engine;
         RemoteEndPoint = context.RemoteEndPoint?.ToString() ?? "unknown";
+        PeerEndPoint = context.RemoteEndPoint;
+        Listener = context.Items.TryGetValue(ListenerItemKey, out var listener) && listener is MqttListenerOptions options
+            ? options
+            : DefaultListener;
+        ClientCertificate = context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null
+            ? context.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate
+            : null;
         _channel = new MqttChannel(this, engine);
     }
 
+    /// <summary>The key under which <c>UseTernMqtt(listener)</c> puts the listener's options into <c>ConnectionContext.Items</c>.</summary>
+    public const string ListenerItemKey = "Tern.Listener";
+
+    /// <summary>Connections of a listener declared without options (an embedder's own <c>UseTernMqtt()</c>).</summary>
+    private static readonly MqttListenerOptions DefaultListener = new() { Name = "default" };
+
     /// <summary>The peer's address, for logs.</summary>
     public string RemoteEndPoint { get; }
+
+    /// <summary>The peer's address, for authenticators and limits; null when the transport does not know it.</summary>
+    public System.Net.EndPoint? PeerEndPoint { get; }
+
+    /// <summary>The listener this connection arrived through.</summary>
+    public MqttListenerOptions Listener { get; }
+
+    /// <summary>The client's TLS certificate, when the listener asked for one and the client sent it.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; }
 
     /// <summary>Items queued and not yet written.</summary>
     public int Backlog => Volatile.Read(ref _backlog);

@@ -70,7 +70,7 @@ public sealed class MqttBroker : IAsyncDisposable
             {
                 kestrel.Listen(listener.GetAddress(), listener.Port, listen =>
                 {
-                    listen.UseTernMqtt();
+                    listen.UseTernMqtt(listener);
                     bound.Add(listen);
                 });
             }

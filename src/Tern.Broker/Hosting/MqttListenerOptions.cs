@@ -2,14 +2,38 @@ using System.Net;
 
 namespace Tern.Broker;
 
-/// <summary>One TCP listener for MQTT.</summary>
+/// <summary>
+/// One listener for MQTT: where it binds, which transport it speaks (<see cref="ListenerProtocol"/>) and the
+/// authentication settings of the clients that arrive through it.
+/// </summary>
 public sealed class MqttListenerOptions
 {
+    /// <summary>A name for logs, metrics and the ACL's listener context. Default: <c>{protocol}:{bind}:{port}</c>.</summary>
+    public string? Name { get; set; }
+
     /// <summary>The address to bind. Default 127.0.0.1: like Mosquitto 2 without a configuration, only this machine can connect.</summary>
     public string Bind { get; set; } = "127.0.0.1";
 
     /// <summary>The TCP port. Default 1883, MQTT's registered port; 0 binds any free port (read the real one from <see cref="MqttBroker.Endpoints"/>).</summary>
     public int Port { get; set; } = 1883;
+
+    /// <summary>What the listener speaks: plain MQTT over TCP (default), MQTT over TLS, MQTT over WebSocket, or over secure WebSocket.</summary>
+    public ListenerProtocol Protocol { get; set; } = ListenerProtocol.Mqtt;
+
+    /// <summary>
+    /// Whether clients without verified credentials may connect through this listener. Null (the default) takes
+    /// <see cref="SecurityOptions.AllowAnonymous"/>.
+    /// </summary>
+    public bool? AllowAnonymous { get; set; }
+
+    /// <summary>The HTTP path of a <c>ws</c> / <c>wss</c> listener. Default <c>/mqtt</c>, as Mosquitto, EMQX and MQTT.js.</summary>
+    public string Path { get; set; } = "/mqtt";
+
+    /// <summary>The certificate and client-certificate policy of an <c>mqtts</c> / <c>wss</c> listener.</summary>
+    public ListenerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>The name used in logs when <see cref="Name"/> is not set.</summary>
+    public string DisplayName => Name ?? $"{Protocol.ToString().ToLowerInvariant()}:{Bind}:{Port}";
 
     /// <summary>Parses <see cref="Bind"/>; "localhost" means the IPv4 loopback, "*" or "0.0.0.0" every IPv4 address, "::" every address.</summary>
     public IPAddress GetAddress() => Bind switch

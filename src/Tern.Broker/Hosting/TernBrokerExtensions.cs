@@ -15,7 +15,7 @@ public static class TernBrokerExtensions
 {
     /// <summary>
     /// Adds the Tern broker engine to the services. Declare one or more Kestrel listeners with
-    /// <see cref="UseTernMqtt"/>; HTTP endpoints of the same application keep working on their own listeners.
+    /// <see cref="UseTernMqtt(ListenOptions)"/>; HTTP endpoints of the same application keep working on their own listeners.
     /// </summary>
     /// <example><code>
     /// builder.Services.AddTernBroker(o => o.MaxQueuedMessages = 5000);
@@ -50,9 +50,24 @@ public static class TernBrokerExtensions
     }
 
     /// <summary>Serves MQTT on this Kestrel listener.</summary>
-    public static ListenOptions UseTernMqtt(this ListenOptions listenOptions)
+    public static ListenOptions UseTernMqtt(this ListenOptions listenOptions) => UseTernMqtt(listenOptions, listener: null);
+
+    /// <summary>
+    /// Serves MQTT on this Kestrel listener with the authentication settings and name of <paramref name="listener"/>
+    /// (null: the defaults).
+    /// </summary>
+    public static ListenOptions UseTernMqtt(this ListenOptions listenOptions, MqttListenerOptions? listener)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
+        if (listener is not null)
+        {
+            listenOptions.Use(next => connection =>
+            {
+                connection.Items[Connections.MqttConnection.ListenerItemKey] = listener;
+                return next(connection);
+            });
+        }
+
         listenOptions.UseConnectionHandler<MqttConnectionHandler>();
         return listenOptions;
     }
