@@ -64,4 +64,10 @@ internal static partial class BrokerLog
 
     [LoggerMessage(3002, LogLevel.Error, "Publishing $SYS topics failed")]
     public static partial void SysPublishFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3003, LogLevel.Information, "Configuration reloaded: {Parts}")]
+    public static partial void Reloaded(ILogger logger, string parts);
+
+    [LoggerMessage(3004, LogLevel.Error, "Configuration reload rejected, the previous configuration stays in force: {Problems}")]
+    public static partial void ReloadRejected(ILogger logger, string problems);
 }

@@ -83,6 +83,13 @@ public sealed class MqttBroker : IAsyncDisposable
         return new MqttBroker(app, [.. bound.Select(l => l.IPEndPoint!)]);
     }
 
+    /// <summary>
+    /// Re-reads the parts of the configuration that can change while the broker runs (password file, ACL, limits, TLS
+    /// certificates) and puts them in force together; when any part is bad, nothing changes and the result says why.
+    /// <c>tern broker</c> does this on SIGHUP.
+    /// </summary>
+    public BrokerReloadResult Reload() => _app.Services.GetRequiredService<BrokerReloader>().Reload();
+
     /// <summary>Stops accepting connections, disconnects every client (5.0: DISCONNECT 0x8B) and stops.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {

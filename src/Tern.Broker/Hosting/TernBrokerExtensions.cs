@@ -34,6 +34,7 @@ public static class TernBrokerExtensions
         services.TryAddSingleton(sp => new BrokerMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<BrokerEngine>();
         services.TryAddSingleton<MqttConnectionHandler>();
+        services.TryAddSingleton<BrokerReloader>();
         services.AddHostedService<BrokerLifetimeService>();
 
         // A packet of the maximum size must fit in the transport's read buffer, or the read loop would wait forever
