@@ -396,6 +396,11 @@ public sealed partial class MqttClient
                     pending.State = PublishState.Queued;
                     pending.PacketIdentifier = 0;
                     pending.WasSent = false;
+                    if (pending.StoreId != 0 && pending.QoS == QualityOfService.ExactlyOnce)
+                    {
+                        _store?.MarkSent(pending.StoreId, 0);
+                    }
+
                     _queue.AddFirst(pending);
                 }
 

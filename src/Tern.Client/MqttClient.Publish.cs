@@ -182,6 +182,7 @@ public sealed partial class MqttClient
     {
         var token = connection.Stopping;
         var refused = new List<(PendingPublish Publish, string Reason)>();
+        var outgoing = new List<PendingPublish>();
         try
         {
             while (!token.IsCancellationRequested)
@@ -233,12 +234,26 @@ public sealed partial class MqttClient
                             _inflight[id] = pending;
                         }
 
-                        connection.Enqueue(OutboundPacket.ForPublish(pending, duplicate: false));
+                        outgoing.Add(pending);
                         pending.WasSent = true;
                     }
 
                     wait = _changed.Task;
                 }
+
+                // Outside the lock: a durable QoS 2 message's packet identifier is on disk before the PUBLISH leaves,
+                // so that a restarted process resends it with the same one (FileMessageStore).
+                foreach (var pending in outgoing)
+                {
+                    if (pending.StoreId != 0 && pending.QoS == QualityOfService.ExactlyOnce)
+                    {
+                        _store?.MarkSent(pending.StoreId, pending.PacketIdentifier);
+                    }
+
+                    connection.Enqueue(OutboundPacket.ForPublish(pending, duplicate: false));
+                }
+
+                outgoing.Clear();
 
                 foreach (var (publish, reason) in refused)
                 {

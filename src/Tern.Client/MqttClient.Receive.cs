@@ -41,6 +41,9 @@ public sealed partial class MqttClient : IConnectionOwner
                     ReasonString = unsubAck.Properties.GetStringOrNull(PropertyId.ReasonString),
                 });
                 return InboundAction.None;
+            case PacketType.Auth when version == ProtocolVersion.V500:
+                HandleAuth(connection, header, body);
+                return InboundAction.None;
             case PacketType.PingResp:
                 if (!PingPacket.TryDecode(header, body, version, out var pingViolation))
                 {
@@ -63,7 +66,7 @@ public sealed partial class MqttClient : IConnectionOwner
                     disconnect.Properties.GetStringOrNull(PropertyId.ReasonString) ?? ReasonCodes.GetName(disconnect.ReasonCode, PacketType.Disconnect)));
                 return InboundAction.None;
             default:
-                // CONNACK twice, AUTH outside the handshake (re-authentication is not offered), or a packet only a
+                // CONNACK twice, or a packet only a
                 // client sends: "a Client MUST NOT ... / a Server MUST NOT send" (3.1.1 §4.8, 5.0 §4.13).
                 var violation = header.Validate(version);
                 connection.FailProtocol(violation.IsNone
@@ -85,7 +88,7 @@ public sealed partial class MqttClient : IConnectionOwner
         byte[] topic = System.Text.Encoding.UTF8.GetBytes(message.Topic);
         lock (_sync)
         {
-            matching = [.. _subscriptions.Where(s => s.Matches(topic))];
+            matching = [.. _subscriptions.Where(s => s.Accepts(topic, message.SubscriptionIdentifiers))];
         }
 
         foreach (var subscription in matching)
@@ -192,6 +195,7 @@ public sealed partial class MqttClient : IConnectionOwner
         }
 
         PendingPublish? completed = null;
+        PendingPublish? released = null;
         lock (_sync)
         {
             if (!_inflight.TryGetValue(id, out var pending))
@@ -220,17 +224,30 @@ public sealed partial class MqttClient : IConnectionOwner
             if (ack.Type == PacketType.PubRec && !ReasonCodes.IsFailure(ack.ReasonCode))
             {
                 pending.State = PublishState.AwaitingPubComp;
-                connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubRel, id));
-                return;
+                released = pending;
             }
-
-            _inflight.Remove(id);
-            _ids.Release(id);
-            completed = pending;
-            SignalChanged();
+            else
+            {
+                _inflight.Remove(id);
+                _ids.Release(id);
+                completed = pending;
+                SignalChanged();
+            }
         }
 
-        CompletePublish(completed, new MqttPublishResult
+        if (released is not null)
+        {
+            // The PUBREC is on disk before the PUBREL leaves: a restarted process then resends only the PUBREL.
+            if (released.StoreId != 0)
+            {
+                _store?.MarkReleased(released.StoreId);
+            }
+
+            connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubRel, id));
+            return;
+        }
+
+        CompletePublish(completed!, new MqttPublishResult
         {
             ReasonCode = ack.ReasonCode,
             PacketIdentifier = id,

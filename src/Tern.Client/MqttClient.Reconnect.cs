@@ -70,6 +70,7 @@ public sealed partial class MqttClient
         while (true)
         {
             var info = await connection.Completion.ConfigureAwait(false);
+            FailReauthentication(info);
             bool reconnect = _options.Reconnect.Enabled && info.Reason != MqttDisconnectReason.ClientDisconnected && !lifetime.IsCancellationRequested;
             Detach(connection, reconnect);
             ClientLog.Disconnected(_logger, connection.Remote, info.ReasonString ?? info.Reason.ToString());

@@ -20,7 +20,17 @@ public sealed partial class MqttClient
     /// </summary>
     /// <exception cref="ArgumentException">No filter, or a filter the codec refuses (empty, U+0000, QoS 3).</exception>
     /// <exception cref="MqttClientException">Not connected, or the connection was lost before SUBACK.</exception>
-    public async Task<MqttSubscription> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, CancellationToken cancellationToken = default)
+    public Task<MqttSubscription> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(filters, null, cancellationToken);
+
+    /// <summary>
+    /// Subscribes with 5.0 SUBSCRIBE properties: a Subscription Identifier, by which the broker tags every message
+    /// this subscription matches (the client routes such messages by it), and User Properties. See
+    /// <see cref="SubscribeAsync(IReadOnlyList{MqttTopicFilter}, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The Subscription Identifier is 0 or above 268,435,455.</exception>
+    /// <exception cref="NotSupportedException">Properties with MQTT 3.1.1, or a Subscription Identifier with a broker that announced Subscription Identifiers Available 0.</exception>
+    public async Task<MqttSubscription> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, MqttSubscribeOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filters);
         if (filters.Count == 0)
@@ -28,7 +38,34 @@ public sealed partial class MqttClient
             throw new ArgumentException("Subscribe to at least one Topic Filter.", nameof(filters));
         }
 
-        return await SubscribeAsync(new MqttSubscription(this, filters, _options.SubscriptionBufferCapacity), cancellationToken).ConfigureAwait(false);
+        byte[] properties = [];
+        if (options is not null && (options.SubscriptionIdentifier is not null || options.UserProperties.Count > 0))
+        {
+            if (_options.ProtocolVersion != ProtocolVersion.V500)
+            {
+                throw new NotSupportedException("SUBSCRIBE properties (Subscription Identifier, User Properties) need MQTT 5.0.");
+            }
+
+            var builder = new PropertyBuilder();
+            if (options.SubscriptionIdentifier is { } identifier)
+            {
+                ArgumentOutOfRangeException.ThrowIfZero(identifier, nameof(options));
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(identifier, MqttSubscribeOptions.MaxSubscriptionIdentifier, nameof(options));
+                if (LastConnectResult is { SubscriptionIdentifiersAvailable: false })
+                {
+                    // 5.0 §3.2.2.3.12: the broker would close the connection with DISCONNECT 0xA1.
+                    throw new NotSupportedException("The broker does not support Subscription Identifiers (0xA1).");
+                }
+
+                builder.AddVariableByteInteger(PropertyId.SubscriptionIdentifier, (int)identifier);
+            }
+
+            MessageEncoding.AddUserProperties(builder, options.UserProperties);
+            properties = builder.Span.ToArray();
+        }
+
+        var subscription = new MqttSubscription(this, filters, _options.SubscriptionBufferCapacity, subscriptionIdentifier: options?.SubscriptionIdentifier, properties: properties);
+        return await SubscribeAsync(subscription, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<MqttSubscription> SubscribeAsync(MqttSubscription subscription, CancellationToken cancellationToken)
@@ -50,7 +87,7 @@ public sealed partial class MqttClient
             var writer = new ArrayBufferWriter<byte>();
             try
             {
-                SubscribePacket.Write(writer, id, requests, default, connection.Version);
+                SubscribePacket.Write(writer, id, requests, subscription.Properties, connection.Version);
             }
             catch
             {
@@ -179,17 +216,32 @@ public sealed partial class MqttClient
     private MqttSubscription CreateInternalSubscription(IReadOnlyList<MqttTopicFilter> filters) =>
         new(this, filters, 16, BoundedChannelFullMode.DropOldest);
 
-    // Under _sync, on a new connection without a session: SUBSCRIBE again to every filter still wanted.
+    // Under _sync, on a new connection without a session: SUBSCRIBE again to every filter still wanted. Subscriptions
+    // without properties share one SUBSCRIBE; one with a Subscription Identifier or User Properties gets its own, as
+    // the properties belong to the packet.
     private int RestoreSubscriptions(ClientConnection connection)
     {
-        var filters = _subscriptions.SelectMany(s => s.Filters).DistinctBy(f => f.Filter, StringComparer.Ordinal).Select(f => f.ToRequest()).ToArray();
+        var plain = _subscriptions.Where(s => s.Properties.Length == 0).SelectMany(s => s.Filters)
+            .DistinctBy(f => f.Filter, StringComparer.Ordinal).Select(f => f.ToRequest()).ToArray();
+        int restored = Resubscribe(connection, plain, []);
+        foreach (var subscription in _subscriptions.Where(s => s.Properties.Length > 0))
+        {
+            restored += Resubscribe(connection, [.. subscription.Filters.Select(f => f.ToRequest())], subscription.Properties);
+        }
+
+        return restored;
+    }
+
+    // Under _sync.
+    private int Resubscribe(ClientConnection connection, SubscriptionRequest[] filters, byte[] properties)
+    {
         if (filters.Length == 0 || !_ids.TryAllocate(out ushort id))
         {
             return 0;
         }
 
         var writer = new ArrayBufferWriter<byte>();
-        SubscribePacket.Write(writer, id, filters, default, connection.Version);
+        SubscribePacket.Write(writer, id, filters, properties, connection.Version);
         _requests[id] = new PendingRequest(isRestore: true, filters.Length);
         connection.Enqueue(OutboundPacket.ForRaw(writer.WrittenSpan.ToArray()));
         return filters.Length;

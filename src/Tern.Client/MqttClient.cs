@@ -65,6 +65,17 @@ public sealed partial class MqttClient : IAsyncDisposable
             {
                 var restored = MessageEncoding.FromStored(message);
                 var pending = new PendingPublish(restored, System.Text.Encoding.UTF8.GetBytes(message.Topic), message.Properties, message.Id) { Sequence = ++_sequence };
+                if (message.PacketIdentifier != 0 && message.QoS == QualityOfService.ExactlyOnce && _ids.Mark(message.PacketIdentifier))
+                {
+                    // A QoS 2 exchange the last process left open: it goes on where it stopped once the broker says it
+                    // kept the session (DUP PUBLISH with the same identifier, or PUBREL), see Attach.
+                    pending.PacketIdentifier = message.PacketIdentifier;
+                    pending.State = message.Released ? PublishState.AwaitingPubComp : PublishState.AwaitingPubRec;
+                    pending.WasSent = true;
+                    _inflight[message.PacketIdentifier] = pending;
+                    continue;
+                }
+
                 _queue.AddLast(pending);
             }
 

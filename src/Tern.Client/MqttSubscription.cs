@@ -11,7 +11,9 @@ namespace Tern.Client;
 /// messages. Disposing unsubscribes (filters no other live subscription uses) and ends the stream.
 /// </summary>
 /// <remarks>
-/// Messages are matched to subscriptions by their topic, so overlapping subscriptions each see a message. The stream
+/// Messages are matched to subscriptions by their topic, so overlapping subscriptions each see a message; a 5.0
+/// message that carries Subscription Identifiers goes to the subscriptions with those identifiers (see
+/// <see cref="MqttSubscribeOptions.SubscriptionIdentifier"/>) and to those without one whose filters match. The stream
 /// survives reconnects; it ends when the subscription is disposed or unsubscribed, on <see cref="MqttClient.DisconnectAsync(CancellationToken)"/>,
 /// or (with an exception) when the connection is lost for good.
 /// </remarks>
@@ -22,16 +24,21 @@ public sealed class MqttSubscription : IAsyncEnumerable<MqttMessage>, IAsyncDisp
     private byte[][] _matchFilters;
     private int _disposed;
 
-    internal MqttSubscription(MqttClient client, IReadOnlyList<MqttTopicFilter> filters, int capacity, BoundedChannelFullMode fullMode = BoundedChannelFullMode.Wait)
+    internal MqttSubscription(MqttClient client, IReadOnlyList<MqttTopicFilter> filters, int capacity, BoundedChannelFullMode fullMode = BoundedChannelFullMode.Wait, uint? subscriptionIdentifier = null, byte[]? properties = null)
     {
         _client = client;
         Filters = filters;
+        SubscriptionIdentifier = subscriptionIdentifier;
+        Properties = properties ?? [];
         _channel = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(capacity) { FullMode = fullMode, SingleWriter = true });
         _matchFilters = [.. filters.Select(f => MatchFilter(f.Filter))];
     }
 
     /// <summary>The Topic Filters subscribed to, with their options.</summary>
     public IReadOnlyList<MqttTopicFilter> Filters { get; private set; }
+
+    /// <summary>The 5.0 Subscription Identifier sent with the SUBSCRIBE, or null.</summary>
+    public uint? SubscriptionIdentifier { get; }
 
     /// <summary>The broker's SUBACK for these filters.</summary>
     public MqttSubscribeResult Result { get; internal set; } = new();
@@ -56,6 +63,18 @@ public sealed class MqttSubscription : IAsyncEnumerable<MqttMessage>, IAsyncDisp
             await _client.RemoveSubscriptionAsync(this).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The SUBSCRIBE's 5.0 properties, encoded (sent again when the subscription is restored).</summary>
+    internal byte[] Properties { get; }
+
+    /// <summary>
+    /// Whether a received message is for this subscription: by Subscription Identifier when both have them (the
+    /// broker's own answer, exact even for overlapping filters), else by topic.
+    /// </summary>
+    internal bool Accepts(ReadOnlySpan<byte> topic, IReadOnlyList<uint> subscriptionIdentifiers) =>
+        SubscriptionIdentifier is { } identifier && subscriptionIdentifiers.Count > 0
+            ? subscriptionIdentifiers.Contains(identifier)
+            : Matches(topic);
 
     internal bool Matches(ReadOnlySpan<byte> topic)
     {

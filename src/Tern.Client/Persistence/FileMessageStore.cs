@@ -4,8 +4,15 @@ using Tern.Protocol;
 
 namespace Tern.Client.Persistence;
 
-/// <summary>One message kept in the store, as written.</summary>
-internal sealed record StoredMessage(long Id, string Topic, QualityOfService QoS, bool Retain, byte[] Properties, byte[] Payload);
+/// <summary>One message kept in the store, as written, with where its QoS 2 exchange had got to.</summary>
+internal sealed record StoredMessage(long Id, string Topic, QualityOfService QoS, bool Retain, byte[] Properties, byte[] Payload)
+{
+    /// <summary>The packet identifier it was last sent with (QoS 2 only), or 0 when it was not sent on a kept session.</summary>
+    public ushort PacketIdentifier { get; init; }
+
+    /// <summary>PUBREC was received: after a restart the client resends PUBREL, not the PUBLISH.</summary>
+    public bool Released { get; init; }
+}
 
 /// <summary>
 /// The durable publish queue: an append-only log of "added" and "removed" records, each fsync'd before the call
@@ -29,6 +36,8 @@ internal sealed class FileMessageStore : IDisposable
 {
     private const byte Added = 1;
     private const byte Removed = 2;
+    private const byte Sent = 3;
+    private const byte Released = 4;
     private const int HeaderSize = 8;
 
     private readonly Lock _gate = new();
@@ -121,6 +130,36 @@ internal sealed class FileMessageStore : IDisposable
         }
     }
 
+    /// <summary>Records that a QoS 2 message is about to be sent with <paramref name="packetIdentifier"/> (0: sent on no kept session any more).</summary>
+    public void MarkSent(long id, ushort packetIdentifier)
+    {
+        lock (_gate)
+        {
+            if (!_live.TryGetValue(id, out var message) || (message.PacketIdentifier == packetIdentifier && !message.Released))
+            {
+                return;
+            }
+
+            Append(EncodeSent(id, packetIdentifier));
+            _live[id] = message with { PacketIdentifier = packetIdentifier, Released = false };
+        }
+    }
+
+    /// <summary>Records that the PUBREC of a QoS 2 message came: from now on only its PUBREL is resent.</summary>
+    public void MarkReleased(long id)
+    {
+        lock (_gate)
+        {
+            if (!_live.TryGetValue(id, out var message) || message.Released)
+            {
+                return;
+            }
+
+            Append(EncodeReleased(id));
+            _live[id] = message with { Released = true };
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
@@ -191,6 +230,31 @@ internal sealed class FileMessageStore : IDisposable
             return true;
         }
 
+        if (body[0] == Sent)
+        {
+            if (body.Length != 11)
+            {
+                return false;
+            }
+
+            if (_live.TryGetValue(id, out var sent))
+            {
+                _live[id] = sent with { PacketIdentifier = BinaryPrimitives.ReadUInt16LittleEndian(body[9..]), Released = false };
+            }
+
+            return true;
+        }
+
+        if (body[0] == Released)
+        {
+            if (_live.TryGetValue(id, out var released))
+            {
+                _live[id] = released with { Released = true };
+            }
+
+            return true;
+        }
+
         if (body[0] != Added || body.Length < 13)
         {
             return false;
@@ -237,6 +301,15 @@ internal sealed class FileMessageStore : IDisposable
             foreach (var message in _live.Values)
             {
                 WriteRecord(fresh, Encode(message));
+                if (message.PacketIdentifier != 0)
+                {
+                    WriteRecord(fresh, EncodeSent(message.Id, message.PacketIdentifier));
+                }
+
+                if (message.Released)
+                {
+                    WriteRecord(fresh, EncodeReleased(message.Id));
+                }
             }
 
             fresh.Flush(flushToDisk: true);
@@ -246,6 +319,23 @@ internal sealed class FileMessageStore : IDisposable
         File.Move(temporary, _path, overwrite: true);
         _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         _removedSinceCompaction = 0;
+    }
+
+    private static byte[] EncodeSent(long id, ushort packetIdentifier)
+    {
+        var body = new byte[11];
+        body[0] = Sent;
+        BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), id);
+        BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(9), packetIdentifier);
+        return body;
+    }
+
+    private static byte[] EncodeReleased(long id)
+    {
+        var body = new byte[9];
+        body[0] = Released;
+        BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), id);
+        return body;
     }
 
     private static byte[] Encode(StoredMessage message)
