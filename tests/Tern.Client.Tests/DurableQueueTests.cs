@@ -1,6 +1,7 @@
 using Tern.Client.Persistence;
 using Tern.Client.Tests.Support;
 using Tern.Protocol;
+using Tern.TestKit;
 using Xunit.Abstractions;
 
 namespace Tern.Client.Tests;
@@ -60,6 +61,103 @@ public sealed class DurableQueueTests(ITestOutputHelper output) : ClientTest(out
         Assert.Empty(left);
     }
 
+    [Theory]
+    [MemberData(nameof(BrokersAndVersions))]
+    public async Task A_QoS_2_message_sent_before_a_crash_is_resent_with_DUP_and_its_packet_identifier_and_arrives_once_MQTT_4_4_0_1(string broker, ProtocolVersion version)
+    {
+        await using var server = await StartBrokerAsync(broker);
+        string topic = Unique.Topic("crash-publish"), clientId = Unique.ClientId("crash");
+        await using var subscriber = await ConnectAsync(Options(server, version));
+        await using var subscription = await subscriber.SubscribeAsync(topic, QualityOfService.ExactlyOnce).WaitAsync(Timeouts.Event);
+        await using var proxy = TcpProxy.To(server.Port);
+
+        // The first process sends the PUBLISH; no PUBREC reaches it before it dies.
+        byte[] sent = await CrashWhileAsync(Durable(proxy.Port, version, clientId), topic, () => proxy.HoldBrokerBytes = true, () => proxy.ExpectClientPacketAsync(p => Packets.IsPublish(p, 2), "QoS 2 PUBLISH", Timeouts.Event), proxy);
+        proxy.HoldBrokerBytes = false;
+
+        // The next one resumes the session and sends the same PUBLISH again, with DUP and the same packet identifier.
+        await using (var second = new MqttClient(Durable(proxy.Port, version, clientId)))
+        {
+            Assert.Equal(1, second.InflightMessageCount);
+            Assert.True((await second.ConnectAsync().WaitAsync(Timeouts.Event)).SessionPresent);
+            byte[] again = await proxy.ExpectClientPacketAsync(p => Packets.IsPublish(p, 2), "resent QoS 2 PUBLISH", Timeouts.Event);
+            Assert.True(Packets.HasDup(again));
+            Assert.Equal(Packets.PacketIdOf(sent), Packets.PacketIdOf(again));
+            await second.WhenDeliveredAsync().WaitAsync(Timeouts.Event);
+            Assert.Equal(0, second.InflightMessageCount);
+            await AssertDeliveredOnceAsync(second, subscription, topic);
+            await second.DisconnectAsync().WaitAsync(Timeouts.Event);
+        }
+
+        using var store = FileMessageStore.Open(QueueFile, out var left);
+        Assert.Empty(left);
+    }
+
+    [Theory]
+    [MemberData(nameof(BrokersAndVersions))]
+    public async Task A_QoS_2_message_whose_PUBREC_came_before_a_crash_is_finished_with_PUBREL_alone_and_arrives_once_MQTT_4_3_3_2(string broker, ProtocolVersion version)
+    {
+        await using var server = await StartBrokerAsync(broker);
+        string topic = Unique.Topic("crash-release"), clientId = Unique.ClientId("crash");
+        await using var subscriber = await ConnectAsync(Options(server, version));
+        await using var subscription = await subscriber.SubscribeAsync(topic, QualityOfService.ExactlyOnce).WaitAsync(Timeouts.Event);
+        await using var proxy = TcpProxy.To(server.Port);
+
+        // The first process gets PUBREC and sends PUBREL; the PUBCOMP never reaches it before it dies.
+        proxy.DropBrokerPacket = p => Packets.TypeOf(p) == Packets.PubComp;
+        byte[] release = await CrashWhileAsync(Durable(proxy.Port, version, clientId), topic, () => { }, () => proxy.ExpectClientPacketAsync(p => Packets.TypeOf(p) == Packets.PubRel, "PUBREL", Timeouts.Event), proxy);
+        proxy.DropBrokerPacket = null;
+
+        // The next one resumes the session and sends only the PUBREL ([MQTT-4.4.0-1]): never the PUBLISH again.
+        await using (var second = new MqttClient(Durable(proxy.Port, version, clientId)))
+        {
+            Assert.True((await second.ConnectAsync().WaitAsync(Timeouts.Event)).SessionPresent);
+            byte[] again = await proxy.ExpectClientPacketAsync(p => Packets.TypeOf(p) == Packets.PubRel, "resent PUBREL", Timeouts.Event);
+            Assert.Equal(Packets.PacketIdOf(release), Packets.PacketIdOf(again));
+            await second.WhenDeliveredAsync().WaitAsync(Timeouts.Event);
+            await AssertDeliveredOnceAsync(second, subscription, topic);
+            await second.DisconnectAsync().WaitAsync(Timeouts.Event);
+        }
+
+        // One PUBLISH of the message in all (the first process's) and the marker's.
+        Assert.Equal(2, proxy.ClientPacketLog.Count(p => Packets.TypeOf(p) == Packets.Publish));
+        using var store = FileMessageStore.Open(QueueFile, out var left);
+        Assert.Empty(left);
+    }
+
+    [Fact]
+    public void The_packet_identifier_and_PUBREC_of_a_stored_message_survive_reopening_and_compaction()
+    {
+        using (var store = FileMessageStore.Open(QueueFile, out _, compactionSlack: 0))
+        {
+            long sent = store.Add("sent", QualityOfService.ExactlyOnce, false, [], "1"u8);
+            long released = store.Add("released", QualityOfService.ExactlyOnce, false, [], "2"u8);
+            long forgotten = store.Add("forgotten", QualityOfService.ExactlyOnce, false, [], "3"u8);
+            store.MarkSent(sent, 7);
+            store.MarkSent(released, 8);
+            store.MarkReleased(released);
+            store.MarkSent(forgotten, 9);
+            store.MarkSent(forgotten, 0);
+
+            // Removing more records than there are live ones compacts the log: the state is rewritten with the messages.
+            long before = new FileInfo(QueueFile).Length;
+            for (int i = 0; i < 4; i++)
+            {
+                store.Remove(store.Add("gone", QualityOfService.AtMostOnce, false, [], "x"u8));
+            }
+
+            Assert.True(new FileInfo(QueueFile).Length < before, "the log was compacted");
+        }
+
+        using var reopened = FileMessageStore.Open(QueueFile, out var messages);
+        Assert.Equal(["sent", "released", "forgotten"], messages.Select(m => m.Topic));
+        Assert.Equal((ushort)7, messages[0].PacketIdentifier);
+        Assert.False(messages[0].Released);
+        Assert.Equal((ushort)8, messages[1].PacketIdentifier);
+        Assert.True(messages[1].Released);
+        Assert.Equal((ushort)0, messages[2].PacketIdentifier);
+    }
+
     [Fact]
     public void A_record_torn_by_a_crash_is_dropped_and_everything_before_it_kept()
     {
@@ -110,4 +208,44 @@ public sealed class DurableQueueTests(ITestOutputHelper output) : ClientTest(out
     }
 
     public void Dispose() => _directory.Delete(recursive: true);
+
+    // A client with a persistent session and the queue file, that does not reconnect (it "dies" when cut).
+    private MqttClientOptions Durable(int port, ProtocolVersion version, string clientId) => Options(port, version, clientId) with
+    {
+        CleanStart = false,
+        SessionExpiryInterval = 300,
+        OfflineQueue = new MqttOfflineQueueOptions { FilePath = QueueFile },
+        Reconnect = new MqttReconnectOptions { Enabled = false },
+    };
+
+    // Connects, calls <paramref name="beforePublish"/>, publishes "once" at QoS 2, waits until the proxy saw the packet awaited by <paramref name="sawPacket"/>, then
+    // cuts the connection and drops the client without DISCONNECT: what a crash leaves behind is the queue file.
+    private static async Task<byte[]> CrashWhileAsync(MqttClientOptions options, string topic, Action beforePublish, Func<Task<byte[]>> sawPacket, TcpProxy proxy)
+    {
+        var first = new MqttClient(options);
+        var log = new ConnectionLog(first);
+        await first.ConnectAsync().WaitAsync(Timeouts.Event);
+        await log.NextAsync<MqttConnectedEventArgs>(Timeouts.Event);
+        beforePublish();
+        var publish = first.PublishAsync(topic, "once", QualityOfService.ExactlyOnce);
+        byte[] packet = await sawPacket();
+        proxy.CutAll();
+        Assert.False((await log.NextAsync<MqttDisconnectedEventArgs>(Timeouts.Event)).WillReconnect);
+        await first.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => publish);
+        return packet;
+    }
+
+    // The message "once" reached the subscriber exactly once: a marker published after it comes after one copy.
+    private static async Task AssertDeliveredOnceAsync(MqttClient publisher, MqttSubscription subscription, string topic)
+    {
+        await publisher.PublishAsync(topic, "marker", QualityOfService.ExactlyOnce).WaitAsync(Timeouts.Event);
+        var payloads = new List<string>();
+        while (!payloads.Contains("marker"))
+        {
+            payloads.Add((await subscription.ReadAsync().AsTask().WaitAsync(Timeouts.Event)).PayloadAsString());
+        }
+
+        Assert.Equal(["once", "marker"], payloads);
+    }
 }

@@ -5,6 +5,7 @@ using Tern.Protocol;
 using Tern.Protocol.Framing;
 using Tern.Protocol.Packets;
 using Tern.Protocol.Properties;
+using Tern.TestKit;
 using Xunit.Abstractions;
 
 namespace Tern.Client.Tests;

@@ -1,5 +1,6 @@
 using Tern.Client.Tests.Support;
 using Tern.Protocol;
+using Tern.TestKit;
 using Xunit.Abstractions;
 
 namespace Tern.Client.Tests;

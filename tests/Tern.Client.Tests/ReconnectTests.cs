@@ -68,8 +68,8 @@ public sealed class ReconnectTests(ITestOutputHelper output) : ClientTest(output
         byte[] again2 = await proxy.ExpectClientPacketAsync(p => p[0] >> 4 == 3 && ((p[0] >> 1) & 3) == 2, "resent QoS 2 PUBLISH", Timeouts.Event);
         Assert.Equal(0x08, again1[0] & 0x08);
         Assert.Equal(0x08, again2[0] & 0x08);
-        Assert.Equal(PacketIdOf(first1), PacketIdOf(again1));
-        Assert.Equal(PacketIdOf(first2), PacketIdOf(again2));
+        Assert.Equal(Packets.PacketIdOf(first1), Packets.PacketIdOf(again1));
+        Assert.Equal(Packets.PacketIdOf(first2), Packets.PacketIdOf(again2));
         Assert.True((await atLeastOnce.WaitAsync(Timeouts.Event)).IsSuccess);
         Assert.True((await exactlyOnce.WaitAsync(Timeouts.Event)).IsSuccess);
         Assert.Equal(0, client.InflightMessageCount);
@@ -207,19 +207,5 @@ public sealed class ReconnectTests(ITestOutputHelper output) : ClientTest(output
                 }
             }
         }
-    }
-
-    private static int PacketIdOf(byte[] publish)
-    {
-        int at = 1;
-        while ((publish[at] & 0x80) != 0)
-        {
-            at++;
-        }
-
-        at++;
-        int topicLength = (publish[at] << 8) | publish[at + 1];
-        at += 2 + topicLength;
-        return (publish[at] << 8) | publish[at + 1];
     }
 }

@@ -95,6 +95,42 @@ public sealed class MosquittoBroker : IBrokerUnderTest
                 string.Create(CultureInfo.InvariantCulture, $"mosquitto could not bind port {Port} again after a restart.\n{Log}"));
     }
 
+    /// <summary>
+    /// Appends <paramref name="lines"/> to the configuration (later settings override earlier ones, extra
+    /// <c>listener</c> blocks add listeners) and restarts mosquitto on the same port with it.
+    /// </summary>
+    public async Task AddConfigurationAsync(string lines, CancellationToken cancellationToken = default)
+    {
+        await File.AppendAllTextAsync(ConfigurationPath, "\n" + lines + "\n", cancellationToken).ConfigureAwait(false);
+        await RestartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Turns anonymous access off and admits only <paramref name="users"/> (user name, password), written with
+    /// <c>mosquitto_passwd -b</c> into a password file; restarts mosquitto with it. A client with no or wrong
+    /// credentials is then refused with CONNACK 5 (3.1.1) or 0x87 Not authorized (5.0).
+    /// </summary>
+    public async Task RequirePasswordsAsync(IReadOnlyDictionary<string, string> users, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        string executable = PeerCheck.Executable("mosquitto_passwd", "/usr/bin/mosquitto_passwd", "the Debian package mosquitto");
+        string file = Path.Combine(_directory.FullName, "passwords");
+        bool first = true;
+        foreach (var (user, password) in users)
+        {
+            string[] arguments = first ? ["-c", "-b", file, user, password] : ["-b", file, user, password];
+            var result = await ChildProcess.RunAsync(executable, arguments, StartTimeout).ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                throw new ExpectationFailedException($"mosquitto_passwd failed.\n{result.Transcript}");
+            }
+
+            first = false;
+        }
+
+        await AddConfigurationAsync($"allow_anonymous false\npassword_file {file}", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Kills mosquitto, hands its log to <see cref="BrokerSettings.LogSink"/> and deletes its directory.</summary>
     public async ValueTask DisposeAsync()
     {

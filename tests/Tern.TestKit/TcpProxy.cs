@@ -3,22 +3,23 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Tern.Protocol.Framing;
-using Tern.TestKit;
 
-namespace Tern.Client.Tests.Support;
+namespace Tern.TestKit;
 
 /// <summary>
 /// A loopback TCP proxy between a client under test and a broker: forwards bytes both ways, records every packet the
 /// client sends (framed with the codec's <see cref="FrameScanner"/>), can withhold the broker's bytes (so QoS 1/2
-/// acknowledgements never arrive), and can cut every connection mid-stream (a reset, no DISCONNECT).
+/// acknowledgements never arrive) or drop chosen broker packets, can refuse new connections (a broker that is down),
+/// and can cut every connection mid-stream (a reset, no DISCONNECT).
 /// </summary>
-internal sealed class TcpProxy : IAsyncDisposable
+public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<int, (Socket Client, Socket Broker)> _pairs = new();
     private readonly Channel<byte[]> _clientPackets = Channel.CreateUnbounded<byte[]>();
+    private readonly ConcurrentQueue<byte[]> _clientPacketLog = new();
     private readonly Task _acceptLoop;
     private int _nextPair;
 
@@ -35,12 +36,22 @@ internal sealed class TcpProxy : IAsyncDisposable
     /// <summary>While true, bytes from the broker are dropped instead of forwarded.</summary>
     public bool HoldBrokerBytes { get; set; }
 
+    /// <summary>
+    /// Broker packets (whole, fixed header included) for which this returns true are dropped, e.g. every PUBCOMP so a
+    /// QoS 2 exchange stays open after PUBREC. Null (default): every packet is forwarded. Set it before connecting.
+    /// </summary>
+    public Func<byte[], bool>? DropBrokerPacket { get; set; }
+
+    /// <summary>Every packet the client sent so far, through every connection, in order.</summary>
+    public IReadOnlyList<byte[]> ClientPacketLog => [.. _clientPacketLog];
+
     /// <summary>While true, new connections are accepted and closed at once (a broker that is down).</summary>
     public bool RefuseConnections { get; set; }
 
     /// <summary>Connections accepted so far.</summary>
     public int Accepted => Volatile.Read(ref _nextPair);
 
+    /// <summary>Starts a proxy on a free loopback port to <paramref name="targetPort"/> on loopback.</summary>
     public static TcpProxy To(int targetPort) => new(targetPort);
 
     /// <summary>Resets every open connection, both sides.</summary>
@@ -75,6 +86,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops listening and resets every connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -149,10 +161,26 @@ internal sealed class TcpProxy : IAsyncDisposable
 
                 if (fromClient)
                 {
-                    Record(pending, buffer.AsSpan(0, read));
+                    foreach (byte[] packet in Frame(pending, buffer.AsSpan(0, read)))
+                    {
+                        _clientPacketLog.Enqueue(packet);
+                        _clientPackets.Writer.TryWrite(packet);
+                    }
                 }
                 else if (HoldBrokerBytes)
                 {
+                    continue;
+                }
+                else if (DropBrokerPacket is { } drop)
+                {
+                    foreach (byte[] packet in Frame(pending, buffer.AsSpan(0, read)))
+                    {
+                        if (!drop(packet))
+                        {
+                            await to.SendAsync(packet, SocketFlags.None, _stop.Token);
+                        }
+                    }
+
                     continue;
                 }
 
@@ -170,18 +198,20 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private void Record(List<byte> pending, ReadOnlySpan<byte> bytes)
+    // Appends bytes to what is pending and returns the whole packets they complete.
+    private static List<byte[]> Frame(List<byte> pending, ReadOnlySpan<byte> bytes)
     {
         pending.AddRange(bytes);
+        var packets = new List<byte[]>();
         while (true)
         {
             byte[] data = [.. pending];
-            if (FrameScanner.TryScan(data, int.MaxValue, out var header, out _) != Tern.Protocol.Framing.FrameStatus.Complete)
+            if (FrameScanner.TryScan(data, int.MaxValue, out var header, out _) != FrameStatus.Complete)
             {
-                return;
+                return packets;
             }
 
-            _clientPackets.Writer.TryWrite(data[..header.TotalLength]);
+            packets.Add(data[..header.TotalLength]);
             pending.RemoveRange(0, header.TotalLength);
         }
     }
