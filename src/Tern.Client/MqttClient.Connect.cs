@@ -168,6 +168,19 @@ public sealed partial class MqttClient
 
     private async Task<MqttConnectResult> HandshakeAsync(TransportConnection transport, bool isReconnect, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await HandshakeCoreAsync(transport, isReconnect, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (MqttClientException or OperationCanceledException or IOException or SocketException))
+        {
+            // An authenticator that refused the broker's data (a SCRAM server signature that does not verify, ...).
+            throw new MqttClientException($"enhanced authentication failed: {e.Message}", e);
+        }
+    }
+
+    private async Task<MqttConnectResult> HandshakeCoreAsync(TransportConnection transport, bool isReconnect, CancellationToken cancellationToken)
+    {
         var version = _options.ProtocolVersion;
         var authenticator = version == ProtocolVersion.V500 ? _options.Authenticator : null;
         ReadOnlyMemory<byte> authData = authenticator is null ? default : await authenticator.GetInitialDataAsync(cancellationToken).ConfigureAwait(false);
