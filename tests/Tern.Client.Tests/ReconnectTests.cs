@@ -116,6 +116,60 @@ public sealed class ReconnectTests(ITestOutputHelper output) : ClientTest(output
     }
 
     [Theory]
+    [MemberData(nameof(BrokerNames))]
+    public async Task Messages_in_flight_and_published_while_the_broker_restarts_are_delivered_after_it_MQTT_4_4_0_1(string broker)
+    {
+        // Mosquitto with persistence keeps the session through the restart: the unacknowledged message is resent with
+        // DUP and its packet identifier. Tern keeps sessions in memory only: the session is gone and the message goes
+        // out again as a new one. Either way nothing is lost.
+        bool sessionSurvives = broker == "mosquitto";
+        var settings = new BrokerSettings { Persistence = sessionSurvives, LogSink = Output.WriteLine };
+        var server = await Brokers.StartAsync(broker, settings);
+        try
+        {
+            await using var proxy = TcpProxy.To(server.Port);
+            string topic = Unique.Topic("restart-inflight");
+            await using var client = new MqttClient(Options(proxy.Port) with { CleanStart = false });
+            var log = new ConnectionLog(client);
+            await client.ConnectAsync().WaitAsync(Timeouts.Event);
+            await log.NextAsync<MqttConnectedEventArgs>(Timeouts.Event);
+
+            proxy.HoldBrokerBytes = true;
+            var inFlight = client.PublishAsync(topic, "in flight", QualityOfService.AtLeastOnce);
+            byte[] first = await proxy.ExpectClientPacketAsync(p => Packets.IsPublish(p, 1), "QoS 1 PUBLISH", Timeouts.Event);
+            proxy.RefuseConnections = true;
+
+            server = await BrokerRestart.RestartAsync(server, settings);
+
+            Assert.True((await log.NextAsync<MqttDisconnectedEventArgs>(Timeouts.Event)).WillReconnect);
+            var offline = client.PublishAsync(topic, "offline", QualityOfService.ExactlyOnce);
+            Assert.Equal(1, client.QueuedMessageCount);
+            Assert.Equal(1, client.InflightMessageCount);
+            await using var subscriber = await ConnectAsync(Options(server));
+            await using var subscription = await subscriber.SubscribeAsync(topic, QualityOfService.ExactlyOnce).WaitAsync(Timeouts.Event);
+
+            proxy.HoldBrokerBytes = false;
+            proxy.RefuseConnections = false;
+            Assert.Equal(sessionSurvives, (await log.NextAsync<MqttConnectedEventArgs>(Timeouts.Process)).Result.SessionPresent);
+            byte[] again = await proxy.ExpectClientPacketAsync(p => Packets.IsPublish(p, 1), "QoS 1 PUBLISH after the restart", Timeouts.Event);
+            Assert.Equal(sessionSurvives, Packets.HasDup(again));
+            if (sessionSurvives)
+            {
+                Assert.Equal(Packets.PacketIdOf(first), Packets.PacketIdOf(again));
+            }
+
+            Assert.True((await inFlight.WaitAsync(Timeouts.Event)).IsSuccess);
+            Assert.True((await offline.WaitAsync(Timeouts.Event)).IsSuccess);
+            Assert.Equal("in flight", (await subscription.ReadAsync().AsTask().WaitAsync(Timeouts.Event)).PayloadAsString());
+            Assert.Equal("offline", (await subscription.ReadAsync().AsTask().WaitAsync(Timeouts.Event)).PayloadAsString());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(BrokersAndVersions))]
     public async Task The_will_is_published_when_the_connection_is_cut_without_DISCONNECT_MQTT_3_1_2_8(string broker, ProtocolVersion version)
     {
