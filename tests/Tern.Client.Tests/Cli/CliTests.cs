@@ -127,6 +127,42 @@ public sealed class CliTests(ITestOutputHelper output) : ClientTest(output)
         Assert.Equal("tern sub: not authorized (0x87)", result.ErrorOutput);
     }
 
+    [Theory]
+    [InlineData("311")]
+    [InlineData("5")]
+    public async Task Pub_and_sub_with_u_and_P_reach_a_broker_that_requires_a_password_MQTT_3_1_3_5(string v)
+    {
+        await using var server = await MosquittoBroker.StartAsync(new BrokerSettings { LogSink = Output.WriteLine });
+        await server.RequirePasswordsAsync(new Dictionary<string, string> { ["alice"] = "alice-secret" });
+        string topic = Unique.Topic("password");
+        await using var sub = TernCli.Start("sub", "-h", "127.0.0.1", "-p", Port(server), "-V", v, "-u", "alice", "-P", "alice-secret", "-t", topic, "-q", "1", "-C", "2", "-v");
+
+        // The subscription is in place once a retained marker comes back; then the message follows.
+        var marker = await TernCli.RunAsync(null, "pub", "-h", "127.0.0.1", "-p", Port(server), "-V", v, "-u", "alice", "-P", "alice-secret", "-t", topic, "-m", "ready", "-r", "-q", "1");
+        Assert.True(marker.ExitCode == 0, marker.Transcript);
+        await sub.ExpectLineAsync($"{topic} ready", Timeouts.Process);
+        var pub = await TernCli.RunAsync(null, "pub", "-h", "127.0.0.1", "-p", Port(server), "-V", v, "-u", "alice", "-P", "alice-secret", "-t", topic, "-m", "hello", "-q", "1");
+        Assert.True(pub.ExitCode == 0, pub.Transcript);
+        await sub.ExpectLineAsync($"{topic} hello", Timeouts.Process);
+        Assert.Equal(0, await sub.WaitForExitAsync(Timeouts.Process));
+    }
+
+    [Theory]
+    [InlineData("311", "pub", "wrong")]
+    [InlineData("311", "sub", null)]
+    [InlineData("5", "pub", null)]
+    [InlineData("5", "sub", "wrong")]
+    public async Task Refused_credentials_are_one_line_not_authorized_0x87_and_exit_1_MQTT_3_2_2_5(string v, string command, string? password)
+    {
+        await using var server = await MosquittoBroker.StartAsync(new BrokerSettings { LogSink = Output.WriteLine });
+        await server.RequirePasswordsAsync(new Dictionary<string, string> { ["alice"] = "alice-secret" });
+        string[] credentials = password is null ? [] : ["-u", "alice", "-P", password];
+        string[] source = command == "pub" ? ["-m", "x"] : [];
+        var result = await TernCli.RunAsync(null, [command, "-h", "127.0.0.1", "-p", Port(server), "-V", v, "-t", "x", .. credentials, .. source]);
+        Assert.True(result.ExitCode == 1, result.Transcript);
+        Assert.Equal($"tern {command}: not authorized (0x87)", result.ErrorOutput);
+    }
+
     [Fact]
     public async Task Sub_W_gives_up_after_the_timeout_with_exit_code_27_as_mosquitto_sub()
     {
