@@ -163,7 +163,8 @@ internal static class SubCommand
 
         private void PrintJson(MqttMessage message)
         {
-            using (var writer = new Utf8JsonWriter(_output))
+            // Relaxed escaping: a JSON payload reads as {"a":1} inside the string, not {\u0022a\u0022:1}; still valid JSON.
+            using (var writer = new Utf8JsonWriter(_output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 writer.WriteStartObject();
                 writer.WriteString("topic", message.Topic);
