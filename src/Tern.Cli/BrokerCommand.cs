@@ -16,8 +16,11 @@ internal static class BrokerCommand
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1: this machine only)." };
         var config = new Option<string?>("--config", "-c") { Description = "JSON configuration file (see docs/configuration.md)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum level of log lines on standard error.", DefaultValueFactory = _ => LogLevel.Information };
-        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel };
-        command.SetAction((result, cancellationToken) => RunAsync(
+        var checkConfig = new Option<string?>("--check-config") { Description = "Check this JSON configuration file and the password and ACL files it names, print 'configuration ok' or each problem, and exit (0 ok, 2 problems); starts nothing." };
+        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel, checkConfig };
+        command.SetAction((result, cancellationToken) => result.GetValue(checkConfig) is { } checkFile
+            ? Task.FromResult(CheckConfiguration(checkFile, result.GetValue(port), result.GetValue(bind)))
+            : RunAsync(
             result.GetValue(config), result.GetValue(port), result.GetValue(bind), result.GetValue(logLevel), cancellationToken));
         return command;
     }
@@ -66,6 +69,12 @@ internal static class BrokerCommand
             await Console.Error.WriteLineAsync($"tern broker: cannot listen: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (SecurityConfigurationException ex)
+        {
+            // Fail closed: a malformed password or ACL file stops the start, with its path and line.
+            await Console.Error.WriteLineAsync($"tern broker: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
 
         await using (broker.ConfigureAwait(false))
         {
@@ -87,6 +96,29 @@ internal static class BrokerCommand
             await broker.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        return ExitCodes.Success;
+    }
+
+    /// <summary><c>--check-config</c>: every problem on a line of its own on standard error (exit 2), or <c>configuration ok</c> (exit 0).</summary>
+    private static int CheckConfiguration(string configFile, int? port, string? bind)
+    {
+        var (problems, warnings) = BrokerConfiguration.Check(configFile, port, bind);
+        foreach (string warning in warnings)
+        {
+            Console.Out.WriteLine($"warning: {warning}");
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (string problem in problems)
+            {
+                Console.Error.WriteLine($"tern broker: {problem}");
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        Console.Out.WriteLine("configuration ok");
         return ExitCodes.Success;
     }
 }

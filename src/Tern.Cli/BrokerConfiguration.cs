@@ -14,6 +14,72 @@ internal static class BrokerConfiguration
     /// <summary>Loads and validates the options; throws <see cref="ConfigurationProblemException"/> with one clear message.</summary>
     public static BrokerOptions Load(string? configFile, int? port, string? bind, IDictionary<string, string?>? environment = null)
     {
+        var options = Bind(configFile, port, bind, environment);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationProblemException("invalid configuration: " + string.Join(" ", problems));
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// <c>tern broker --check-config</c>: loads the configuration as <see cref="Load"/> does and reads every file the
+    /// broker would read at start (password file, ACL file), without opening a listener. Returns every problem found,
+    /// each a line of its own, and the warnings worth reading; no problems means the broker would start.
+    /// </summary>
+    public static (IReadOnlyList<string> Problems, IReadOnlyList<string> Warnings) Check(string configFile, int? port, string? bind, IDictionary<string, string?>? environment = null)
+    {
+        BrokerOptions options;
+        try
+        {
+            options = Bind(configFile, port, bind, environment);
+        }
+        catch (ConfigurationProblemException ex)
+        {
+            return ([ex.Message], []);
+        }
+
+        var problems = options.Validate().Select(p => "invalid configuration: " + p).ToList();
+        var warnings = new List<string>();
+        var security = options.Security ?? new SecurityOptions();
+        foreach (var (path, load) in new (string?, Action<string>)[] { (security.PasswordFile, p => PasswordFile.Load(p)), (security.AclFile, p => AclFile.Load(p)) })
+        {
+            if (path is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                load(path);
+            }
+            catch (SecurityConfigurationException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            using var loaded = SecurityConfiguration.Load(security);
+            warnings.AddRange(loaded.Warnings);
+            var listeners = options.Listeners.Count == 0 ? [new MqttListenerOptions()] : options.Listeners;
+            if (security.PasswordFile is null && security.AllowAnonymous is null && listeners.All(l => l.AllowAnonymous is null && !IsLoopback(l.Bind)))
+            {
+                warnings.Add("no password file, and anonymous clients are refused on every listener (none binds a loopback address): every client is refused");
+            }
+        }
+
+        return (problems, warnings);
+    }
+
+    private static bool IsLoopback(string bind) =>
+        bind == "localhost" || (System.Net.IPAddress.TryParse(bind, out var address) && System.Net.IPAddress.IsLoopback(address));
+
+    private static BrokerOptions Bind(string? configFile, int? port, string? bind, IDictionary<string, string?>? environment)
+    {
         var builder = new ConfigurationBuilder();
         if (configFile is not null)
         {
@@ -76,12 +142,6 @@ internal static class BrokerConfiguration
         catch (InvalidOperationException ex)
         {
             throw new ConfigurationProblemException($"invalid configuration: {(ex.InnerException ?? ex).Message}");
-        }
-
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ConfigurationProblemException("invalid configuration: " + string.Join(" ", problems));
         }
 
         return options;

@@ -78,10 +78,10 @@ internal sealed partial class MqttChannel
                 SendAuth(ReasonCode.Success, reply.Data.Span);
                 return true;
             case EnhancedAuthenticationAction.AcceptConnection:
-                UserName = reply.UserName;
-                return Accept(new ConnAckProperties(null, null, null, null) { AuthenticationMethod = _authentication!.Method, AuthenticationData = reply.Data });
+                // The mechanism is the authenticator of this CONNECT; the anonymous policy and the will's ACL still apply.
+                return AcceptIdentity(reply.UserName, new ConnAckProperties(null, null, null, null) { AuthenticationMethod = _authentication!.Method, AuthenticationData = reply.Data });
             case EnhancedAuthenticationAction.RefuseConnection:
-                return Refuse(reply.ReasonCode, reply.Description ?? "authentication failed");
+                return RefuseAuthentication(reply.ReasonCode, reply.Description ?? "authentication failed");
             default:
                 SendDisconnect(reply.ReasonCode);
                 Close(CloseReason.ProtocolViolation);

@@ -69,7 +69,7 @@ internal sealed partial class MqttChannel
                 && !EnhancedAuthenticationSession.TryCreate(_engine.AuthenticationMechanisms, method, clientId, null, out _authentication))
             {
                 // A method the broker does not offer: CONNACK 0x8C and close ([MQTT-4.12.0-1] in 5.0).
-                return Refuse(ReasonCode.BadAuthenticationMethod, "unsupported authentication method " + Encoding.UTF8.GetString(method));
+                return RefuseAuthentication(ReasonCode.BadAuthenticationMethod, "unsupported authentication method " + Encoding.UTF8.GetString(method));
             }
 
             if (connect.Properties.TryGetInteger(PropertyId.ReceiveMaximum, out uint receiveMaximum))
@@ -123,7 +123,7 @@ internal sealed partial class MqttChannel
             return ActOn(_authentication.StartAsync(data));
         }
 
-        return Accept(default);
+        return Authenticate(connect);
     }
 
     /// <summary>What is kept of an accepted CONNECT while enhanced authentication runs (the packet's bytes are gone by then).</summary>
@@ -150,6 +150,7 @@ internal sealed partial class MqttChannel
             },
             out var displaced);
         _session = session;
+        session.Client = _client;
         _engine.Metrics.ClientConnected();
         if (displaced is MqttChannel old)
         {

@@ -49,6 +49,14 @@ internal sealed partial class MqttChannel
             return RefusePublish(publish, ReasonCode.PayloadFormatInvalid, "payload is not the UTF-8 its Payload Format Indicator promises");
         }
 
+        if ((!topic.IsEmpty && topic[0] == (byte)'$') || _engine.Security.Authorization is not null)
+        {
+            if (!MayPublish(_client, topic, out string? why))
+            {
+                return DenyPublish(publish, topic, why);
+            }
+        }
+
         var session = _session!;
         switch (publish.QoS)
         {

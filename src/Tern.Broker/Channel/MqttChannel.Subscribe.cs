@@ -54,6 +54,13 @@ internal sealed partial class MqttChannel
                 continue;
             }
 
+            if (_engine.Security.Authorization is { } authorization && !MaySubscribe(authorization, filter))
+            {
+                // Not authorized for this filter alone: SUBACK 0x87 (5.0 §3.9.3) / 0x80 Failure (3.1.1 §3.9.3).
+                codes[i++] = IsV5 ? ReasonCode.NotAuthorized : ReasonCode.UnspecifiedError;
+                continue;
+            }
+
             var qos = (QualityOfService)Math.Min((int)request.Options.QoS, options.MaximumQoS);
             var entry = new SubscriptionEntryOptions
             {

@@ -145,6 +145,19 @@ internal sealed class MqttConnection
 
             var buffer = result.Buffer;
             bool keepGoing = ProcessFrames(ref buffer, maxPacketSize);
+            if (keepGoing && _channel.TakePendingWork() is { } pending)
+            {
+                // The channel waits for something (an authenticator): the packets after this one stay in the pipe,
+                // unexamined, so the next read returns them at once; nothing is read or processed meanwhile.
+                input.AdvanceTo(buffer.Start);
+                if (!await pending.ConfigureAwait(false) || Volatile.Read(ref _closeRequested) != 0)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             input.AdvanceTo(buffer.Start, buffer.End);
             if (!keepGoing || result.IsCompleted || Volatile.Read(ref _closeRequested) != 0)
             {
@@ -196,6 +209,11 @@ internal sealed class MqttConnection
             if (!keepGoing)
             {
                 return false;
+            }
+
+            if (_channel.HasPendingWork)
+            {
+                return true;
             }
         }
     }

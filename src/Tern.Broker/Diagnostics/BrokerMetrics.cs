@@ -17,6 +17,8 @@ internal sealed class BrokerMetrics : IDisposable
     private readonly Counter<long> _messagesDropped;
     private readonly Counter<long> _protocolViolations;
     private readonly Counter<long> _connectionsAccepted;
+    private readonly Counter<long> _authFailures;
+    private readonly Counter<long> _aclDenials;
     private long _clientsConnected;
     private long _received;
     private long _sent;
@@ -30,6 +32,8 @@ internal sealed class BrokerMetrics : IDisposable
         _messagesDropped = _meter.CreateCounter<long>("tern.messages.dropped", "{message}", "Messages not delivered to a session, by reason.");
         _protocolViolations = _meter.CreateCounter<long>("tern.protocol.violations", "{connection}", "Connections closed for a protocol violation, by reason code.");
         _connectionsAccepted = _meter.CreateCounter<long>("tern.connections.accepted", "{connection}", "CONNECTs accepted.");
+        _authFailures = _meter.CreateCounter<long>("tern.auth.failures", "{connection}", "CONNECTs refused by authentication, by reason code.");
+        _aclDenials = _meter.CreateCounter<long>("tern.acl.denials", "{request}", "Publishes, subscriptions, deliveries and wills the authorizer denied, by action.");
         _meter.CreateObservableUpDownCounter("tern.clients.connected", () => Volatile.Read(ref _clientsConnected), "{client}", "Clients connected now.");
     }
 
@@ -69,6 +73,12 @@ internal sealed class BrokerMetrics : IDisposable
 
     public void ProtocolViolation(byte reasonCode) =>
         _protocolViolations.Add(1, new KeyValuePair<string, object?>("reason_code", reasonCode));
+
+    public void AuthenticationFailed(byte reasonCode) =>
+        _authFailures.Add(1, new KeyValuePair<string, object?>("reason_code", reasonCode));
+
+    public void AclDenied(string action) =>
+        _aclDenials.Add(1, new KeyValuePair<string, object?>("action", action));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -22,13 +22,14 @@ internal sealed class BrokerEngine : IDisposable
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _shuttingDown;
 
-    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms)
+    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms, Security.BrokerSecurity security)
     {
         var mechanisms = authenticationMechanisms.ToList();
-        if (options.Value.Security.PasswordFile is { } passwordFile)
+        Security = security;
+        if (options.Value.Security.PasswordFile is not null)
         {
-            // A bad file fails the start with its path and line (SecurityConfigurationException), never silently.
-            var store = new PasswordFileScramCredentialStore(PasswordFile.Load(passwordFile));
+            // A bad file failed the start in BrokerSecurity with its path and line; SCRAM reads the file in force, so a reload changes it too.
+            var store = new Security.ReloadingScramCredentialStore(() => security.Passwords);
             mechanisms.Add(new ScramMechanism(ScramHash.Sha256, store));
             mechanisms.Add(new ScramMechanism(ScramHash.Sha512, store));
         }
@@ -47,13 +48,16 @@ internal sealed class BrokerEngine : IDisposable
         StartedAt = timeProvider.GetTimestamp();
         Tree = new SubscriptionTree<MqttSession>(new SessionSharedSubscriptionSelector(Options.SharedSubscriptionStrategy));
         Retained = new RetainedMessageStore();
-        Router = new MessageRouter(Tree, Retained, timeProvider);
+        Router = new MessageRouter(Tree, Retained, timeProvider) { Authorization = security.Authorization };
         var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped);
         Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId));
         _heartbeat = timeProvider.CreateTimer(_ => OnHeartbeat(), null, Options.HeartbeatInterval, Options.HeartbeatInterval);
     }
 
     public BrokerOptions Options { get; }
+
+    /// <summary>Authentication, authorization and anonymous access (docs/security.md).</summary>
+    public Security.BrokerSecurity Security { get; }
 
     /// <summary>The enhanced authentication mechanisms offered to MQTT 5.0 clients (registered as <see cref="IEnhancedAuthenticationMechanism"/> services).</summary>
     public IReadOnlyList<IEnhancedAuthenticationMechanism> AuthenticationMechanisms { get; }
@@ -127,6 +131,13 @@ internal sealed class BrokerEngine : IDisposable
 
     private void PublishWill(Messages.BrokerMessage will, MqttSession? session)
     {
+        // The will was authorized at CONNECT; a reload since may have revoked the right (RELIABILITY E7).
+        if (Security.Authorization is { } authorization && !authorization.CanPublish(session?.Client, will.Topic))
+        {
+            BrokerLog.WillDenied(Logger, will.PublisherClientId ?? "?", session?.Client?.UserName ?? "(anonymous)", System.Text.Encoding.UTF8.GetString(will.Topic), "the ACL no longer allows it");
+            return;
+        }
+
         Router.Route(will, session);
         BrokerLog.WillPublished(Logger, will.PublisherClientId ?? "?", System.Text.Encoding.UTF8.GetString(will.Topic));
     }

@@ -112,9 +112,8 @@ public sealed class BrokerOptions
     public bool RedirectPermanently { get; set; }
 
     /// <summary>
-    /// Security files. Today <see cref="SecurityOptions.PasswordFile"/> backs the built-in SCRAM-SHA-256 and SCRAM-SHA-512
-    /// enhanced authentication of MQTT 5.0 clients; checking user names, passwords and the ACL on every connection is
-    /// the next step (see docs/security.md).
+    /// Authentication and authorization: the password file checked on CONNECT (and backing SCRAM), the ACL file checked
+    /// on PUBLISH, SUBSCRIBE and delivery, and who may connect anonymously (docs/security.md).
     /// </summary>
     public SecurityOptions Security { get; set; } = new();
 

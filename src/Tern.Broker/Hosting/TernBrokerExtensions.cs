@@ -35,6 +35,8 @@ public static class TernBrokerExtensions
         services.TryAddSingleton<BrokerEngine>();
         services.TryAddSingleton<MqttConnectionHandler>();
         services.TryAddSingleton<BrokerReloader>();
+        services.TryAddSingleton<Security.BrokerSecurity>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReloadableComponent, Security.BrokerSecurity>(sp => sp.GetRequiredService<Security.BrokerSecurity>()));
         services.AddHostedService<BrokerLifetimeService>();
 
         // A packet of the maximum size must fit in the transport's read buffer, or the read loop would wait forever
@@ -55,19 +57,25 @@ public static class TernBrokerExtensions
 
     /// <summary>
     /// Serves MQTT on this Kestrel listener with the authentication settings and name of <paramref name="listener"/>
-    /// (null: the defaults).
+    /// (null: the defaults, named <c>default</c>, with the address Kestrel binds as <see cref="MqttListenerOptions.Bind"/>).
     /// </summary>
     public static ListenOptions UseTernMqtt(this ListenOptions listenOptions, MqttListenerOptions? listener)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
-        if (listener is not null)
+
+        // A listener declared without options binds what Kestrel binds: the anonymous default (allowed on loopback
+        // addresses only, SecurityOptions.AllowAnonymous) is decided on that address, not on a guess.
+        listener ??= new MqttListenerOptions
         {
-            listenOptions.Use(next => connection =>
-            {
-                connection.Items[Connections.MqttConnection.ListenerItemKey] = listener;
-                return next(connection);
-            });
-        }
+            Name = "default",
+            Bind = listenOptions.IPEndPoint is { } endpoint ? endpoint.Address.ToString() : "*",
+            Port = listenOptions.IPEndPoint?.Port ?? 0,
+        };
+        listenOptions.Use(next => connection =>
+        {
+            connection.Items[Connections.MqttConnection.ListenerItemKey] = listener;
+            return next(connection);
+        });
 
         listenOptions.UseConnectionHandler<MqttConnectionHandler>();
         return listenOptions;

@@ -29,6 +29,9 @@ internal sealed class MessageRouter
         _time = time;
     }
 
+    /// <summary>Checks each delivery's receiver (ACL read rights); null when there is no authorizer, which costs one null check.</summary>
+    public Security.TopicAuthorization? Authorization { get; init; }
+
     /// <summary>
     /// Routes a received PUBLISH: matches first, and copies the message out of the receive buffer only when a session
     /// will receive it or it must be retained, so a message nobody wants costs no allocation.
@@ -43,7 +46,7 @@ internal sealed class MessageRouter
 
         var message = BrokerMessage.FromPublish(publish, topic, publisherClientId, _time);
         Retain(message);
-        return Deliver(message, collector);
+        return Deliver(message, collector, Authorization);
     }
 
     /// <summary>Routes <paramref name="message"/> (a will, a $SYS value) and returns the number of sessions it was given to.</summary>
@@ -54,7 +57,7 @@ internal sealed class MessageRouter
         Retain(message);
         var collector = Collector();
         _tree.Match(message.Topic, collector, publisher);
-        return Deliver(message, collector);
+        return Deliver(message, collector, Authorization);
     }
 
     /// <summary>
@@ -74,7 +77,8 @@ internal sealed class MessageRouter
             int chosen = -1;
             for (int i = 0; i < members.Length && chosen < 0; i++)
             {
-                if (members[i].Subscriber.IsAvailable)
+                if (members[i].Subscriber.IsAvailable
+                    && (Authorization is null || Authorization.CanReceive(members[i].Subscriber.Client, orphan.Message.Topic)))
                 {
                     chosen = i;
                 }
@@ -100,6 +104,11 @@ internal sealed class MessageRouter
             {
                 // An expired retained message is no longer served, and leaves the store ([MQTT-3.3.2-5] in 5.0).
                 _retained.Remove(message.Topic);
+                continue;
+            }
+
+            if (Authorization is { } authorization && !authorization.CanReceive(session.Client, message.Topic))
+            {
                 continue;
             }
 
@@ -132,7 +141,7 @@ internal sealed class MessageRouter
         }
     }
 
-    private static int Deliver(BrokerMessage message, SubscriptionCollector<MqttSession> collector)
+    private static int Deliver(BrokerMessage message, SubscriptionCollector<MqttSession> collector, Security.TopicAuthorization? authorization)
     {
         collector.CollapsePerSubscriber();
         int delivered = 0;
@@ -140,6 +149,12 @@ internal sealed class MessageRouter
         for (int i = 0; i < matches.Length; i++)
         {
             ref readonly var match = ref matches[i];
+            if (authorization is not null && !authorization.CanReceive(match.Subscriber.Client, message.Topic))
+            {
+                // Subscribed, but not (or no longer) allowed to read this topic: $SYS under '#', a right revoked by a reload.
+                continue;
+            }
+
             var qos = (QualityOfService)Math.Min((int)message.QoS, (int)match.GrantedQoS);
 
             // Live forwarding clears RETAIN unless the subscription asked for Retain As Published

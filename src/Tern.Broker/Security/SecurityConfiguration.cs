@@ -6,7 +6,7 @@ namespace Tern.Broker;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Fail closed (RELIABILITY D11, CVE-2017-7652): <see cref="Load"/> throws for a missing or malformed file, so the
+/// Fail closed (RELIABILITY D11, CVE-2017-7652): <see cref="Load(SecurityOptions)"/> throws for a missing or malformed file, so the
 /// broker refuses to start; a <see cref="Reload"/> that meets a bad file changes nothing and reports the error. A bad
 /// reload never leaves the broker without authentication or authorization, or with permissive defaults.
 /// </para>
@@ -18,10 +18,10 @@ public sealed class SecurityConfiguration : IDisposable
     private readonly PasswordFileAuthenticator _authenticator;
     private readonly AclAuthorizer? _authorizer;
 
-    private SecurityConfiguration(SecurityOptions options, PasswordFile? passwords, AclFile? acl, IReadOnlyList<string> warnings)
+    private SecurityConfiguration(SecurityOptions options, PasswordFile? passwords, AclFile? acl, IReadOnlyList<string> warnings, bool admitAnonymous)
     {
         Options = options;
-        _authenticator = new PasswordFileAuthenticator(passwords, options.AllowAnonymous);
+        _authenticator = new PasswordFileAuthenticator(passwords, admitAnonymous);
         _authorizer = acl is null ? null : new AclAuthorizer(acl);
         Warnings = warnings;
     }
@@ -47,12 +47,25 @@ public sealed class SecurityConfiguration : IDisposable
     /// <summary>Reads the configured files.</summary>
     /// <param name="options">The settings; copied, so later changes to the object have no effect.</param>
     /// <exception cref="SecurityConfigurationException">A file cannot be read or does not parse; the message names the file and line.</exception>
-    public static SecurityConfiguration Load(SecurityOptions options)
+    /// <remarks>The authenticator admits anonymous clients only when <see cref="SecurityOptions.AllowAnonymous"/> is true.</remarks>
+    public static SecurityConfiguration Load(SecurityOptions options) => Load(options, admitAnonymous: options?.AllowAnonymous == true);
+
+    /// <summary>
+    /// Reads the configured files. The broker passes <paramref name="admitAnonymous"/> true and applies the anonymous
+    /// policy itself, per listener, to what the authenticator admits.
+    /// </summary>
+    internal static SecurityConfiguration Load(SecurityOptions options, bool admitAnonymous)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var copy = new SecurityOptions { PasswordFile = options.PasswordFile, AclFile = options.AclFile, AllowAnonymous = options.AllowAnonymous };
+        var copy = new SecurityOptions
+        {
+            PasswordFile = options.PasswordFile,
+            AclFile = options.AclFile,
+            AllowAnonymous = options.AllowAnonymous,
+            DisconnectOnDeniedPublish = options.DisconnectOnDeniedPublish,
+        };
         var (passwords, acl) = ReadFiles(copy);
-        return new SecurityConfiguration(copy, passwords, acl, Check(copy));
+        return new SecurityConfiguration(copy, passwords, acl, Check(copy), admitAnonymous);
     }
 
     /// <summary>
@@ -64,26 +77,52 @@ public sealed class SecurityConfiguration : IDisposable
     {
         lock (_reloadGate)
         {
-            PasswordFile? passwords;
-            AclFile? acl;
-            try
+            var preparation = PrepareReload();
+            if (preparation.Problems.Count > 0)
             {
-                (passwords, acl) = ReadFiles(Options);
-            }
-            catch (SecurityConfigurationException ex)
-            {
-                return new SecurityReloadResult(false, ex.Message, []);
+                return new SecurityReloadResult(false, preparation.Problems[0], []);
             }
 
+            preparation.Commit?.Invoke();
+            return new SecurityReloadResult(true, null, Check(Options));
+        }
+    }
+
+    /// <summary>
+    /// The first phase of a reload (<see cref="Hosting.IReloadableComponent"/>): reads and checks both files without
+    /// putting anything in force. Returns the problem (file and line) or the action that puts both new snapshots in
+    /// force together; that action cannot fail. Nothing to reload (no file configured) is ready with no action.
+    /// </summary>
+    internal Hosting.ReloadPreparation PrepareReload()
+    {
+        if (Options.PasswordFile is null && Options.AclFile is null)
+        {
+            return new Hosting.ReloadPreparation([], null);
+        }
+
+        PasswordFile? passwords;
+        AclFile? acl;
+        try
+        {
+            (passwords, acl) = ReadFiles(Options);
+        }
+        catch (SecurityConfigurationException ex)
+        {
+            return Hosting.ReloadPreparation.Failed(ex.Message);
+        }
+
+        return Hosting.ReloadPreparation.Ready(() =>
+        {
             _authenticator.Update(passwords);
             if (acl is not null)
             {
                 _authorizer!.Update(acl);
             }
-
-            return new SecurityReloadResult(true, null, Check(Options));
-        }
+        });
     }
+
+    /// <summary>What the files say now that is worth a warning (for example a password file others can read).</summary>
+    internal IReadOnlyList<string> CheckFiles() => Check(Options);
 
     /// <summary>Releases the authenticator's resources.</summary>
     public void Dispose() => _authenticator.Dispose();
@@ -98,7 +137,7 @@ public sealed class SecurityConfiguration : IDisposable
     private static List<string> Check(SecurityOptions options)
     {
         var warnings = new List<string>();
-        if (options.PasswordFile is null && !options.AllowAnonymous)
+        if (options.PasswordFile is null && options.AllowAnonymous == false)
         {
             warnings.Add("no password file and anonymous access off: every client is refused");
         }

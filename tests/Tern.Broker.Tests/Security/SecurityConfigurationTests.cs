@@ -143,9 +143,18 @@ public sealed class SecurityConfigurationTests : IDisposable
     [Fact]
     public void A_configuration_that_admits_nobody_is_reported()
     {
-        using var security = SecurityConfiguration.Load(new SecurityOptions());
+        using var security = SecurityConfiguration.Load(new SecurityOptions { AllowAnonymous = false });
 
         Assert.Equal(["no password file and anonymous access off: every client is refused"], security.Warnings);
+    }
+
+    [Fact]
+    public void The_default_anonymous_setting_decides_per_listener_and_is_no_warning()
+    {
+        // Null: allowed on loopback listeners only (the broker decides per listener), so no file-level warning.
+        using var security = SecurityConfiguration.Load(new SecurityOptions());
+
+        Assert.Empty(security.Warnings);
     }
 
     [Fact]
