@@ -115,7 +115,8 @@ public sealed class TestCertificates : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        // Longer than the certificates it issues, also those issued later in a test (IssueServer).
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(2));
     }
 
     private static X509Certificate2 Issue(X509Certificate2 authority, string subject, bool serverAuth, DateTimeOffset now)
