@@ -32,6 +32,7 @@ internal sealed class ListenerCertificates(ILoggerFactory loggerFactory) : IRelo
             var material = ListenerTlsMaterial.TryLoad(listener.Tls, listener.DisplayName, out var problem)
                 ?? throw new InvalidOperationException(problem);
             _listeners.Add(listener, new Holder { Current = material });
+            BrokerLog.CertificateLoaded(_logger, listener.DisplayName, material.Certificate.Subject, material.Certificate.Thumbprint, material.Certificate.NotAfter.ToUniversalTime());
         }
     }
 
