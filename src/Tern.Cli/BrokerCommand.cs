@@ -78,9 +78,9 @@ internal static class BrokerCommand
 
         await using (broker.ConfigureAwait(false))
         {
-            foreach (var endpoint in broker.Endpoints)
+            foreach (var listener in broker.Listeners)
             {
-                Console.Out.WriteLine($"listening on mqtt://{endpoint}");
+                Console.Out.WriteLine($"listening on {listener.Url}");
             }
 
             await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);

@@ -41,7 +41,7 @@ internal sealed partial class MqttChannel
         {
             // The listener verified the certificate: it is the credential, and its subject's CN the identity (Mosquitto's
             // use_identity_as_username). The CONNECT's user name and password are ignored.
-            return CertificateIdentity.CommonName(certificate) is { } identity
+            return Transport.CertificateIdentity.GetCommonName(certificate) is { } identity
                 ? AcceptIdentity(identity, default)
                 : RefuseAuthentication(ReasonCode.NotAuthorized, "the client certificate's subject has no common name (CN)");
         }

@@ -56,8 +56,8 @@ internal static partial class BrokerLog
     [LoggerMessage(2004, LogLevel.Debug, "A message for client {ClientId} is larger than the Maximum Packet Size it announced; not sent to it")]
     public static partial void MessageTooLarge(ILogger logger, string clientId);
 
-    [LoggerMessage(3000, LogLevel.Information, "listening on mqtt://{EndPoint}")]
-    public static partial void Listening(ILogger logger, string endPoint);
+    [LoggerMessage(3000, LogLevel.Information, "listening on {Url}")]
+    public static partial void Listening(ILogger logger, string url);
 
     [LoggerMessage(3001, LogLevel.Information, "Shutting down: disconnecting {Count} clients")]
     public static partial void ShuttingDown(ILogger logger, int count);

@@ -136,6 +136,8 @@ public sealed class BrokerOptions
             }
         }
 
+        problems.AddRange(Transport.ListenerValidation.Check(Listeners));
+
         if (ConnectTimeout <= TimeSpan.Zero)
         {
             problems.Add("ConnectTimeout must be positive.");

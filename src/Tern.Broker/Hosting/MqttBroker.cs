@@ -22,14 +22,18 @@ public sealed class MqttBroker : IAsyncDisposable
     private readonly WebApplication _app;
     private int _stopped;
 
-    private MqttBroker(WebApplication app, IReadOnlyList<IPEndPoint> endpoints)
+    private MqttBroker(WebApplication app, IReadOnlyList<ListenerEndpoint> listeners)
     {
         _app = app;
-        Endpoints = endpoints;
+        Listeners = listeners;
+        Endpoints = [.. listeners.Select(l => l.EndPoint)];
     }
 
-    /// <summary>The endpoints the broker listens on, with the ports actually bound.</summary>
+    /// <summary>The endpoints the broker listens on, with the ports actually bound, in the order of <see cref="BrokerOptions.Listeners"/>.</summary>
     public IReadOnlyList<IPEndPoint> Endpoints { get; }
+
+    /// <summary>The listeners with their protocol, options and bound endpoint, in the order of <see cref="BrokerOptions.Listeners"/>.</summary>
+    public IReadOnlyList<ListenerEndpoint> Listeners { get; }
 
     /// <summary>The application's services (the broker's logger factory, time provider, meter).</summary>
     public IServiceProvider Services => _app.Services;
@@ -62,7 +66,7 @@ public sealed class MqttBroker : IAsyncDisposable
         builder.Services.AddTernBroker();
         configureServices?.Invoke(builder.Services);
 
-        var bound = new List<ListenOptions>();
+        var bound = new List<(MqttListenerOptions Listener, ListenOptions Listen)>();
         var listeners = options.Listeners.Count == 0 ? [new MqttListenerOptions()] : options.Listeners;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -71,16 +75,37 @@ public sealed class MqttBroker : IAsyncDisposable
                 kestrel.Listen(listener.GetAddress(), listener.Port, listen =>
                 {
                     listen.UseTernMqtt(listener);
-                    bound.Add(listen);
+                    bound.Add((listener, listen));
                 });
             }
         });
 
         var app = builder.Build();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (listeners.Any(l => l.Protocol is ListenerProtocol.Ws or ListenerProtocol.Wss))
+        {
+            // Only WebSocket listeners speak HTTP; the others hand the connection to MQTT before any HTTP runs.
+            app.UseTernMqttWebSockets();
+        }
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
 
         // Kestrel writes the bound endpoint (with the real port) back into each ListenOptions.
-        return new MqttBroker(app, [.. bound.Select(l => l.IPEndPoint!)]);
+        var endpoints = bound.Select(b => new ListenerEndpoint(b.Listener, b.Listen.IPEndPoint!)).ToList();
+        var logger = app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Tern.Broker");
+        foreach (var endpoint in endpoints)
+        {
+            Diagnostics.BrokerLog.Listening(logger, endpoint.Url);
+        }
+
+        return new MqttBroker(app, endpoints);
     }
 
     /// <summary>

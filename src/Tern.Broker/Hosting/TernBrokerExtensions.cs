@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -37,6 +38,8 @@ public static class TernBrokerExtensions
         services.TryAddSingleton<BrokerReloader>();
         services.TryAddSingleton<Security.BrokerSecurity>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReloadableComponent, Security.BrokerSecurity>(sp => sp.GetRequiredService<Security.BrokerSecurity>()));
+        services.TryAddSingleton<ListenerCertificates>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReloadableComponent, ListenerCertificates>(sp => sp.GetRequiredService<ListenerCertificates>()));
         services.AddHostedService<BrokerLifetimeService>();
 
         // A packet of the maximum size must fit in the transport's read buffer, or the read loop would wait forever
@@ -56,9 +59,14 @@ public static class TernBrokerExtensions
     public static ListenOptions UseTernMqtt(this ListenOptions listenOptions) => UseTernMqtt(listenOptions, listener: null);
 
     /// <summary>
-    /// Serves MQTT on this Kestrel listener with the authentication settings and name of <paramref name="listener"/>
-    /// (null: the defaults, named <c>default</c>, with the address Kestrel binds as <see cref="MqttListenerOptions.Bind"/>).
+    /// Serves MQTT on this Kestrel listener as <paramref name="listener"/> says (null: plain MQTT with the defaults,
+    /// named <c>default</c>, with the address Kestrel binds as <see cref="MqttListenerOptions.Bind"/>, which decides
+    /// the anonymous default): <see cref="ListenerProtocol.Mqtt"/> and <see cref="ListenerProtocol.Mqtts"/> take the
+    /// whole connection; <see cref="ListenerProtocol.Ws"/> and <see cref="ListenerProtocol.Wss"/> speak HTTP/1.1 and
+    /// need <see cref="UseTernMqttWebSockets"/> in the application's pipeline. <c>mqtts</c> and <c>wss</c> read their
+    /// certificate files now and again on <see cref="MqttBroker.Reload"/>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A certificate file is missing or unreadable.</exception>
     public static ListenOptions UseTernMqtt(this ListenOptions listenOptions, MqttListenerOptions? listener)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
@@ -77,7 +85,39 @@ public static class TernBrokerExtensions
             return next(connection);
         });
 
-        listenOptions.UseConnectionHandler<MqttConnectionHandler>();
+        var protocol = listener.Protocol;
+        if (protocol is ListenerProtocol.Ws or ListenerProtocol.Wss)
+        {
+            listenOptions.Protocols = HttpProtocols.Http1;
+        }
+
+        if (protocol is ListenerProtocol.Mqtts or ListenerProtocol.Wss)
+        {
+            TlsListener.Configure(listenOptions, listener);
+        }
+
+        if (protocol is ListenerProtocol.Mqtt or ListenerProtocol.Mqtts)
+        {
+            listenOptions.UseConnectionHandler<MqttConnectionHandler>();
+        }
+
         return listenOptions;
+    }
+
+    /// <summary>
+    /// Serves MQTT over WebSocket on the requests of the listeners declared with <see cref="UseTernMqtt(ListenOptions, MqttListenerOptions?)"/>
+    /// and <see cref="ListenerProtocol.Ws"/> / <see cref="ListenerProtocol.Wss"/>: on their <see cref="MqttListenerOptions.Path"/>
+    /// only, with the subprotocol <c>mqtt</c>. Requests of other listeners pass through to the rest of the pipeline.
+    /// </summary>
+    /// <example><code>
+    /// builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(8080, l => l.UseTernMqtt(new MqttListenerOptions { Protocol = ListenerProtocol.Ws, Port = 8080 })));
+    /// var app = builder.Build();
+    /// app.UseTernMqttWebSockets();
+    /// </code></example>
+    public static IApplicationBuilder UseTernMqttWebSockets(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseWebSockets();
+        return app.UseMiddleware<MqttWebSocketMiddleware>();
     }
 }

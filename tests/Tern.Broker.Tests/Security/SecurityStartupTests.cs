@@ -49,6 +49,6 @@ public class SecurityStartupTests
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
 
-        Assert.Equal(expected, CertificateIdentity.CommonName(certificate));
+        Assert.Equal(expected, Tern.Broker.Transport.CertificateIdentity.GetCommonName(certificate));
     }
 }
