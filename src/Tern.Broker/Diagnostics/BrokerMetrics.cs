@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace Tern.Broker.Diagnostics;
 
@@ -17,6 +18,8 @@ internal sealed class BrokerMetrics : IDisposable
     private readonly Counter<long> _messagesDropped;
     private readonly Counter<long> _protocolViolations;
     private readonly Counter<long> _connectionsAccepted;
+    private readonly Counter<long> _limitHits;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<long>> _limitHitCounts = new(StringComparer.Ordinal);
     private long _clientsConnected;
     private long _received;
     private long _sent;
@@ -30,6 +33,7 @@ internal sealed class BrokerMetrics : IDisposable
         _messagesDropped = _meter.CreateCounter<long>("tern.messages.dropped", "{message}", "Messages not delivered to a session, by reason.");
         _protocolViolations = _meter.CreateCounter<long>("tern.protocol.violations", "{connection}", "Connections closed for a protocol violation, by reason code.");
         _connectionsAccepted = _meter.CreateCounter<long>("tern.connections.accepted", "{connection}", "CONNECTs accepted.");
+        _limitHits = _meter.CreateCounter<long>("tern.limits.hits", "{hit}", "Times a configured limit refused or dropped something, by limit.");
         _meter.CreateObservableUpDownCounter("tern.clients.connected", () => Volatile.Read(ref _clientsConnected), "{client}", "Clients connected now.");
     }
 
@@ -69,6 +73,16 @@ internal sealed class BrokerMetrics : IDisposable
 
     public void ProtocolViolation(byte reasonCode) =>
         _protocolViolations.Add(1, new KeyValuePair<string, object?>("reason_code", reasonCode));
+
+    /// <summary>Counts one hit of a limit (the <c>limit</c> tag: <c>connections</c>, <c>topic_levels</c>, <c>memory</c>, ...).</summary>
+    public void LimitHit(string limit)
+    {
+        Interlocked.Increment(ref _limitHitCounts.GetOrAdd(limit, static _ => new StrongBox<long>()).Value);
+        _limitHits.Add(1, new KeyValuePair<string, object?>("limit", limit));
+    }
+
+    /// <summary>Hits of <paramref name="limit"/> since start.</summary>
+    public long LimitHits(string limit) => _limitHitCounts.TryGetValue(limit, out var count) ? Volatile.Read(ref count.Value) : 0;
 
     public void Dispose() => _meter.Dispose();
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tern.Broker.Channel;
 using Tern.Broker.Diagnostics;
+using Tern.Broker.Limits;
 using Tern.Broker.Persistence;
 using Tern.Broker.Retained;
 using Tern.Broker.Routing;
@@ -48,7 +49,8 @@ internal sealed class BrokerEngine : IDisposable
         Tree = new SubscriptionTree<MqttSession>(new SessionSharedSubscriptionSelector(Options.SharedSubscriptionStrategy));
         Retained = new RetainedMessageStore();
         Router = new MessageRouter(Tree, Retained, timeProvider);
-        var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped);
+        Limits = new BrokerLimits(Options, timeProvider, metrics, Logger);
+        var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped) { MaxQueuedBytes = Options.MaxQueuedBytes };
         Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId));
         _heartbeat = timeProvider.CreateTimer(_ => OnHeartbeat(), null, Options.HeartbeatInterval, Options.HeartbeatInterval);
     }
@@ -71,6 +73,9 @@ internal sealed class BrokerEngine : IDisposable
     public SessionRegistry Sessions { get; }
 
     public MessageRouter Router { get; }
+
+    /// <summary>Connection admission, the memory guard and the count of every limit hit.</summary>
+    public BrokerLimits Limits { get; }
 
     /// <summary>When the engine started, as a <see cref="TimeProvider"/> timestamp.</summary>
     public long StartedAt { get; }
@@ -153,6 +158,15 @@ internal sealed class BrokerEngine : IDisposable
             case DeliveryOutcome.DroppedExpired:
                 Metrics.MessageDropped("expired");
                 break;
+            case DeliveryOutcome.DroppedQueueBytesFull:
+                Metrics.MessageDropped("queue_bytes_full");
+                Limits.Hit(LimitNames.QueuedBytes);
+                if (session.MarkQueueBytesFull())
+                {
+                    BrokerLog.QueuedBytesExceeded(Logger, session.ClientId, Options.MaxQueuedBytes, Options.QueueOverflowPolicy.ToString());
+                }
+
+                break;
         }
     }
 
@@ -162,7 +176,10 @@ internal sealed class BrokerEngine : IDisposable
         foreach (var channel in _channels.Keys)
         {
             channel.CheckTimeouts(now);
+            channel.CheckSlowConsumer(now);
         }
+
+        Limits.OnHeartbeat();
     }
 
     public void Dispose() => _heartbeat.Dispose();
