@@ -86,6 +86,9 @@ internal sealed class BrokerEngine : IDisposable
     /// <summary>Live channels, for the heartbeat and shutdown.</summary>
     public int ConnectionCount => _channels.Count;
 
+    /// <summary>The live channels (a snapshot-free view: enumerate, do not hold).</summary>
+    public IEnumerable<MqttChannel> Channels => _channels.Keys;
+
     public void Register(MqttChannel channel) => _channels.TryAdd(channel, 0);
 
     public void Unregister(MqttChannel channel)

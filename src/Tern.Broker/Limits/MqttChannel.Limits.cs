@@ -14,6 +14,9 @@ internal sealed partial class MqttChannel
     private int _topicLimitLogged;
     private int _subscriptionLimitLogged;
 
+    /// <summary>The connection this channel speaks through (for the limits' tests and diagnostics).</summary>
+    public MqttConnection Connection => _connection;
+
     /// <summary>Called by the heartbeat: see <see cref="MqttConnection.CheckSlowConsumer"/>.</summary>
     public void CheckSlowConsumer(long now) => _connection.CheckSlowConsumer(now);
 
