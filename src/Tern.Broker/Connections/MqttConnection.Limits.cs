@@ -15,9 +15,12 @@ internal sealed partial class MqttConnection
     // Under memory pressure, a connection with more than this waiting counts as slow and its QoS 0 messages are shed.
     private const long MemoryShedThreshold = 64 * 1024;
 
+    // A shedding episode ends after this long without a drop; the next drop is logged again.
+    private static readonly TimeSpan SheddingQuietPeriod = TimeSpan.FromSeconds(10);
+
     private long _maxOutboundBytes;
     private long _outboundBytes;
-    private int _outboundEpisode;
+    private long _lastShedAt;
     private long _flushStartedAt;
     private int _slowConsumerClosed;
     private bool _publishRateLimited;
@@ -100,7 +103,9 @@ internal sealed partial class MqttConnection
 
         _engine.Limits.Hit(limit);
         _engine.Metrics.MessageDropped(limit == LimitNames.Memory ? "memory" : "slow_consumer");
-        if (Interlocked.Exchange(ref _outboundEpisode, 1) == 0 && limit == LimitNames.OutboundBytes)
+        long now = _engine.TimeProvider.GetTimestamp();
+        long last = Interlocked.Exchange(ref _lastShedAt, now);
+        if (limit == LimitNames.OutboundBytes && (last == 0 || _engine.TimeProvider.GetElapsedTime(last, now) >= SheddingQuietPeriod))
         {
             BrokerLog.OutboundBytesExceeded(_engine.Logger, _channel.ClientId, _maxOutboundBytes);
         }
@@ -108,15 +113,7 @@ internal sealed partial class MqttConnection
         return true;
     }
 
-    private void OnBytesWritten(long bytes)
-    {
-        long left = Interlocked.Add(ref _outboundBytes, -bytes);
-        if (Volatile.Read(ref _outboundEpisode) != 0 && left <= _maxOutboundBytes / 2)
-        {
-            // The client caught up: the next overflow is a new episode, and is logged again.
-            Volatile.Write(ref _outboundEpisode, 0);
-        }
-    }
+    private void OnBytesWritten(long bytes) => Interlocked.Add(ref _outboundBytes, -bytes);
 
     private ValueTask<FlushResult> FlushTrackingStallAsync(PipeWriter output)
     {
