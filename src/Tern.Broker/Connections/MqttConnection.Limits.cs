@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Tern.Broker.Diagnostics;
 using Tern.Broker.Limits;
@@ -115,25 +114,17 @@ internal sealed partial class MqttConnection
 
     private void OnBytesWritten(long bytes) => Interlocked.Add(ref _outboundBytes, -bytes);
 
-    private ValueTask<FlushResult> FlushTrackingStallAsync(PipeWriter output)
+    // The transport's buffer is full when a flush does not complete at once: the client is not taking bytes. The
+    // heartbeat measures the stall from here (a timestamp of 0 means "not stalled", hence the Max).
+    private void NoteFlushStarted(bool completed)
     {
-        var flush = output.FlushAsync();
-        return flush.IsCompleted ? flush : AwaitStalledAsync(flush);
+        if (!completed)
+        {
+            Volatile.Write(ref _flushStartedAt, Math.Max(1, _engine.TimeProvider.GetTimestamp()));
+        }
     }
 
-    private async ValueTask<FlushResult> AwaitStalledAsync(ValueTask<FlushResult> flush)
-    {
-        // The transport's buffer is full: the client is not taking bytes. The heartbeat measures from here.
-        Volatile.Write(ref _flushStartedAt, Math.Max(1, _engine.TimeProvider.GetTimestamp()));
-        try
-        {
-            return await flush.ConfigureAwait(false);
-        }
-        finally
-        {
-            Volatile.Write(ref _flushStartedAt, 0);
-        }
-    }
+    private void NoteFlushEnded() => Volatile.Write(ref _flushStartedAt, 0);
 
     /// <summary>
     /// Takes one message and <paramref name="bytes"/> from the client's publish budget; false (without taking) when a

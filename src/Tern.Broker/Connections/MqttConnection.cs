@@ -277,7 +277,10 @@ internal sealed partial class MqttConnection
                     Interlocked.Exchange(ref _drained, null)?.TrySetResult();
                 }
 
-                var flush = await FlushTrackingStallAsync(output).ConfigureAwait(false);
+                var pending = output.FlushAsync();
+                NoteFlushStarted(pending.IsCompleted);
+                var flush = await pending.ConfigureAwait(false);
+                NoteFlushEnded();
 
                 // Bytes count until the transport took them: what sits in the output pipe is part of the bound.
                 OnBytesWritten(writtenBytes);
