@@ -10,6 +10,7 @@ namespace Tern.Broker.Tests.Limits;
 /// RELIABILITY C1 (huge declared length), C2 (slowloris) and C11 (QoS 2 awaiting-PUBREL flood) at scale, with the
 /// broker's memory checked to stay bounded. Bounds are generous: the machine is shared and has 2 cores.
 /// </summary>
+[Collection(MemoryMeasuringCollection.Name)]
 public class ResourceExhaustionTests
 {
     private const long Budget = 64L * 1024 * 1024;

@@ -12,6 +12,7 @@ namespace Tern.Broker.Tests.Limits;
 /// queue is bounded by MaxOutboundBytes (QoS 0 beyond it dropped and counted), and a writer stalled for
 /// SlowConsumerTimeout closes the connection.
 /// </summary>
+[Collection(MemoryMeasuringCollection.Name)]
 public class SlowConsumerTests
 {
     private const int MessageSize = 1024;
@@ -71,18 +72,21 @@ public class SlowConsumerTests
     public async Task A_subscriber_whose_writer_is_stalled_for_SlowConsumerTimeout_is_disconnected_and_logged()
     {
         var time = new FakeTimeProvider();
-        await using var broker = await TestBroker.StartAsync(o => o.SlowConsumerTimeout = TimeSpan.FromSeconds(60), time);
+        const long bound = 8L * 1024 * 1024;
+        await using var broker = await TestBroker.StartAsync(o => (o.SlowConsumerTimeout, o.MaxOutboundBytes) = (TimeSpan.FromSeconds(60), bound), time);
         using var subscriber = await LimitSupport.ConnectNonReadingSubscriberAsync(broker, "stalled", "flood/t", QualityOfService.AtMostOnce);
         await using var publisher = await broker.ConnectAsync(Packets.Connect("stalled-pub", keepAlive: 0));
         var connection = broker.Channel("stalled").Connection;
+
+        // Flood until the kernel's buffers are full and half the bound waits behind them: a stall that lasts.
         byte[] batch = Flood(Batch);
-        for (int i = 0; i < 40 && !connection.IsWriteStalled; i++)
+        for (int i = 0; i < 60 && !(connection.IsWriteStalled && connection.OutboundBytes > bound / 2); i++)
         {
             await publisher.SendAsync(batch);
             await publisher.ExpectAliveAsync(Timeouts.Default);
         }
 
-        Assert.True(connection.IsWriteStalled, "40 MB did not fill the subscriber's socket buffers");
+        Assert.True(connection.IsWriteStalled && connection.OutboundBytes > bound / 2, $"60 MB did not stall the writer (outbound {connection.OutboundBytes} bytes)");
         time.Advance(TimeSpan.FromSeconds(59));
         await publisher.ExpectAliveAsync();
         Assert.Contains(broker.Broker.Engine.Channels, c => c.ClientId == "stalled");
