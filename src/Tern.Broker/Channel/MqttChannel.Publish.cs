@@ -49,6 +49,11 @@ internal sealed partial class MqttChannel
             return RefusePublish(publish, ReasonCode.PayloadFormatInvalid, "payload is not the UTF-8 its Payload Format Indicator promises");
         }
 
+        if (!PublishWithinLimits(publish, topic, out bool keepGoing))
+        {
+            return keepGoing;
+        }
+
         if ((!topic.IsEmpty && topic[0] == (byte)'$') || _engine.Security.Authorization is not null)
         {
             if (!MayPublish(_client, topic, out string? why))

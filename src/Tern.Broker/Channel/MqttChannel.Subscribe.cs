@@ -119,7 +119,7 @@ internal sealed partial class MqttChannel
             return IsV5 ? ReasonCode.WildcardSubscriptionsNotSupported : ReasonCode.UnspecifiedError;
         }
 
-        return ReasonCode.Success;
+        return SubscribeLimitRefusal(filter);
     }
 
     private bool ProcessUnsubscribe(in FixedHeader header, ReadOnlySpan<byte> body)

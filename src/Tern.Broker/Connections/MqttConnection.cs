@@ -22,7 +22,7 @@ namespace Tern.Broker.Connections;
 /// stops reading until the writer catches up, so a client that sends without reading its acknowledgements is
 /// slowed down instead of growing the broker's memory.
 /// </remarks>
-internal sealed class MqttConnection
+internal sealed partial class MqttConnection
 {
     private const int BacklogHighWater = 4096;
     private const int BacklogLowWater = 1024;
@@ -42,13 +42,12 @@ internal sealed class MqttConnection
         _engine = engine;
         RemoteEndPoint = context.RemoteEndPoint?.ToString() ?? "unknown";
         PeerEndPoint = context.RemoteEndPoint;
-        Listener = context.Items.TryGetValue(ListenerItemKey, out var listener) && listener is MqttListenerOptions options
-            ? options
-            : DefaultListener;
+        Listener = ListenerOf(context);
         ClientCertificate = context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null
             ? context.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate
             : null;
         _channel = new MqttChannel(this, engine);
+        InitializeLimits();
     }
 
     /// <summary>The key under which <c>UseTernMqtt(listener)</c> puts the listener's options into <c>ConnectionContext.Items</c>.</summary>
@@ -56,6 +55,10 @@ internal sealed class MqttConnection
 
     /// <summary>Connections of a listener declared without options (an embedder's own <c>UseTernMqtt()</c>).</summary>
     private static readonly MqttListenerOptions DefaultListener = new() { Name = "default" };
+
+    /// <summary>The listener a connection arrived through: the options <c>UseTernMqtt(listener)</c> attached, or the default.</summary>
+    public static MqttListenerOptions ListenerOf(ConnectionContext context) =>
+        context.Items.TryGetValue(ListenerItemKey, out var listener) && listener is MqttListenerOptions options ? options : DefaultListener;
 
     /// <summary>The peer's address, for logs.</summary>
     public string RemoteEndPoint { get; }
@@ -112,10 +115,18 @@ internal sealed class MqttConnection
             return;
         }
 
+        int size = packet.Size;
+        if (packet.IsAtMostOncePublish && ShouldShed(size))
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _backlog);
+        Interlocked.Add(ref _outboundBytes, size);
         if (!_outbound.Writer.TryWrite(packet))
         {
             Interlocked.Decrement(ref _backlog);
+            Interlocked.Add(ref _outboundBytes, -size);
         }
     }
 
@@ -129,6 +140,7 @@ internal sealed class MqttConnection
 
         _outbound.Writer.TryWrite(OutboundPacket.Close);
         _outbound.Writer.TryComplete();
+        _closing?.TrySetResult();
     }
 
     private async Task ReadLoopAsync()
@@ -144,7 +156,7 @@ internal sealed class MqttConnection
             }
 
             var buffer = result.Buffer;
-            bool keepGoing = ProcessFrames(ref buffer, maxPacketSize);
+            bool keepGoing = ProcessFrames(ref buffer, maxPacketSize, out bool paused);
             if (keepGoing && _channel.TakePendingWork() is { } pending)
             {
                 // The channel waits for something (an authenticator): the packets after this one stay in the pipe,
@@ -158,8 +170,24 @@ internal sealed class MqttConnection
                 continue;
             }
 
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (!keepGoing || result.IsCompleted || Volatile.Read(ref _closeRequested) != 0)
+            // Paused by the publish rate: the rest stays unexamined, so the next read returns it at once.
+            input.AdvanceTo(buffer.Start, paused ? buffer.Start : buffer.End);
+            if (!keepGoing || Volatile.Read(ref _closeRequested) != 0)
+            {
+                break;
+            }
+
+            if (paused)
+            {
+                if (!await PauseForPublishRateAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (result.IsCompleted)
             {
                 break;
             }
@@ -171,8 +199,9 @@ internal sealed class MqttConnection
         }
     }
 
-    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, int maxPacketSize)
+    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, int maxPacketSize, out bool paused)
     {
+        paused = false;
         while (true)
         {
             switch (FrameScanner.TryScan(buffer, maxPacketSize, out var header, out var violation))
@@ -182,6 +211,12 @@ internal sealed class MqttConnection
                 case FrameStatus.Invalid:
                     _channel.OnFramingViolation(header, violation);
                     return false;
+            }
+
+            if (_publishRateLimited && header.Type == PacketType.Publish && !TryTakePublishBudget(header.TotalLength))
+            {
+                paused = true;
+                return true;
             }
 
             var body = buffer.Slice(header.HeaderLength, header.RemainingLength);
@@ -240,9 +275,11 @@ internal sealed class MqttConnection
             while (!closing && await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 int written = 0;
+                long writtenBytes = 0;
                 while (reader.TryRead(out var item))
                 {
                     written++;
+                    writtenBytes += item.Size;
                     if (item.Kind == OutboundKind.Close)
                     {
                         closing = true;
@@ -257,7 +294,13 @@ internal sealed class MqttConnection
                     Interlocked.Exchange(ref _drained, null)?.TrySetResult();
                 }
 
-                var flush = await output.FlushAsync().ConfigureAwait(false);
+                var pending = output.FlushAsync();
+                NoteFlushStarted(pending.IsCompleted);
+                var flush = await pending.ConfigureAwait(false);
+                NoteFlushEnded();
+
+                // Bytes count until the transport took them: what sits in the output pipe is part of the bound.
+                OnBytesWritten(writtenBytes);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     break;
@@ -272,6 +315,7 @@ internal sealed class MqttConnection
         {
             Interlocked.Exchange(ref _closeRequested, 1);
             Interlocked.Exchange(ref _drained, null)?.TrySetResult();
+            _closing?.TrySetResult();
             await output.CompleteAsync().ConfigureAwait(false);
             _context.Transport.Input.CancelPendingRead();
         }

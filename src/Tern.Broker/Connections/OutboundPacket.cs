@@ -50,6 +50,19 @@ internal readonly struct OutboundPacket
 
     public bool Duplicate { get; }
 
+    /// <summary>The bytes this item puts on the wire, for the connection's outbound byte count (an estimate of 5 for acknowledgements).</summary>
+    public int Size => Kind switch
+    {
+        OutboundKind.Publish => Publish!.Bytes.Length,
+        OutboundKind.Bytes => Bytes!.Length,
+        OutboundKind.Acknowledgement => 5,
+        OutboundKind.PingResponse => 2,
+        _ => 0,
+    };
+
+    /// <summary>A QoS 0 PUBLISH: the only item a slow consumer's queue may drop (QoS 1/2 stay in the session).</summary>
+    public bool IsAtMostOncePublish => Kind == OutboundKind.Publish && PacketIdentifier == 0;
+
     public static OutboundPacket ForPublish(EncodedPublish encoded, ushort packetIdentifier, bool duplicate) =>
         new(OutboundKind.Publish, encoded, null, PacketType.Publish, packetIdentifier, ReasonCode.Success, duplicate);
 

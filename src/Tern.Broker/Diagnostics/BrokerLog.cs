@@ -70,4 +70,37 @@ internal static partial class BrokerLog
 
     [LoggerMessage(3004, LogLevel.Error, "Configuration reload rejected, the previous configuration stays in force: {Problems}")]
     public static partial void ReloadRejected(ILogger logger, string problems);
+
+    [LoggerMessage(5000, LogLevel.Warning, "MaxConnections ({Limit}) reached: new connections are closed at accept until one ends")]
+    public static partial void ConnectionLimitReached(ILogger logger, int limit);
+
+    [LoggerMessage(5001, LogLevel.Warning, "Listener {Listener} reached its MaxConnections ({Limit}): new connections to it are closed at accept until one ends")]
+    public static partial void ListenerConnectionLimitReached(ILogger logger, string listener, int limit);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Address {Address} opens more than {Rate} connections a second (MaxConnectionRatePerAddress): closing the excess at accept")]
+    public static partial void ConnectionRateExceeded(ILogger logger, string address, int rate);
+
+    [LoggerMessage(5003, LogLevel.Warning, "Client {ClientId} sent a {Packet} topic above {Setting} ({Limit}); refused")]
+    public static partial void TopicLimitExceeded(ILogger logger, string clientId, string packet, string setting, int limit);
+
+    [LoggerMessage(5004, LogLevel.Warning, "Client {ClientId} reached MaxSubscriptionsPerClient ({Limit}); further subscriptions are refused")]
+    public static partial void SubscriptionLimitReached(ILogger logger, string clientId, int limit);
+
+    [LoggerMessage(5005, LogLevel.Warning, "Queue of client {ClientId} holds more than {Limit} bytes (MaxQueuedBytes); policy {Policy} drops messages until it drains")]
+    public static partial void QueuedBytesExceeded(ILogger logger, string clientId, long limit, string policy);
+
+    [LoggerMessage(5006, LogLevel.Warning, "Client {ClientId} reads slowly: {Limit} bytes wait to be written (MaxOutboundBytes); QoS 0 messages to it are dropped until it catches up")]
+    public static partial void OutboundBytesExceeded(ILogger logger, string clientId, long limit);
+
+    [LoggerMessage(5007, LogLevel.Warning, "Client {ClientId} from {Remote} took no bytes for {Seconds} s (SlowConsumerTimeout); closing the connection")]
+    public static partial void SlowConsumerDisconnected(ILogger logger, string clientId, string remote, double seconds);
+
+    [LoggerMessage(5008, LogLevel.Information, "Client {ClientId} publishes faster than {Setting} ({Limit}); reading from it is paused until its budget refills")]
+    public static partial void PublishRateExceeded(ILogger logger, string clientId, string setting, long limit);
+
+    [LoggerMessage(5009, LogLevel.Warning, "Managed memory {Used} bytes is above MemoryLimitBytes ({Limit}): refusing new connections and QoS 1/2 PUBLISHes, dropping QoS 0 to slow clients")]
+    public static partial void MemoryLimitExceeded(ILogger logger, long used, long limit);
+
+    [LoggerMessage(5010, LogLevel.Information, "Managed memory {Used} bytes is back under 90% of MemoryLimitBytes ({Limit}); load shedding ends")]
+    public static partial void MemoryBackUnderLimit(ILogger logger, long used, long limit);
 }

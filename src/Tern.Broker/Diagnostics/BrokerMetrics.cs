@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace Tern.Broker.Diagnostics;
 
@@ -19,6 +20,8 @@ internal sealed class BrokerMetrics : IDisposable
     private readonly Counter<long> _connectionsAccepted;
     private readonly Counter<long> _authFailures;
     private readonly Counter<long> _aclDenials;
+    private readonly Counter<long> _limitHits;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<long>> _limitHitCounts = new(StringComparer.Ordinal);
     private long _clientsConnected;
     private long _received;
     private long _sent;
@@ -34,6 +37,7 @@ internal sealed class BrokerMetrics : IDisposable
         _connectionsAccepted = _meter.CreateCounter<long>("tern.connections.accepted", "{connection}", "CONNECTs accepted.");
         _authFailures = _meter.CreateCounter<long>("tern.auth.failures", "{connection}", "CONNECTs refused by authentication, by reason code.");
         _aclDenials = _meter.CreateCounter<long>("tern.acl.denials", "{request}", "Publishes, subscriptions, deliveries and wills the authorizer denied, by action.");
+        _limitHits = _meter.CreateCounter<long>("tern.limits.hits", "{hit}", "Times a configured limit refused or dropped something, by limit.");
         _meter.CreateObservableUpDownCounter("tern.clients.connected", () => Volatile.Read(ref _clientsConnected), "{client}", "Clients connected now.");
     }
 
@@ -79,6 +83,16 @@ internal sealed class BrokerMetrics : IDisposable
 
     public void AclDenied(string action) =>
         _aclDenials.Add(1, new KeyValuePair<string, object?>("action", action));
+
+    /// <summary>Counts one hit of a limit (the <c>limit</c> tag: <c>connections</c>, <c>topic_levels</c>, <c>memory</c>, ...).</summary>
+    public void LimitHit(string limit)
+    {
+        Interlocked.Increment(ref _limitHitCounts.GetOrAdd(limit, static _ => new StrongBox<long>()).Value);
+        _limitHits.Add(1, new KeyValuePair<string, object?>("limit", limit));
+    }
+
+    /// <summary>Hits of <paramref name="limit"/> since start.</summary>
+    public long LimitHits(string limit) => _limitHitCounts.TryGetValue(limit, out var count) ? Volatile.Read(ref count.Value) : 0;
 
     public void Dispose() => _meter.Dispose();
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tern.Broker.Channel;
 using Tern.Broker.Diagnostics;
+using Tern.Broker.Limits;
 using Tern.Broker.Persistence;
 using Tern.Broker.Retained;
 using Tern.Broker.Routing;
@@ -49,7 +50,8 @@ internal sealed class BrokerEngine : IDisposable
         Tree = new SubscriptionTree<MqttSession>(new SessionSharedSubscriptionSelector(Options.SharedSubscriptionStrategy));
         Retained = new RetainedMessageStore();
         Router = new MessageRouter(Tree, Retained, timeProvider) { Authorization = security.Authorization };
-        var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped);
+        Limits = new BrokerLimits(Options, timeProvider, metrics, Logger);
+        var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped) { MaxQueuedBytes = Options.MaxQueuedBytes };
         Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId));
         _heartbeat = timeProvider.CreateTimer(_ => OnHeartbeat(), null, Options.HeartbeatInterval, Options.HeartbeatInterval);
     }
@@ -76,6 +78,9 @@ internal sealed class BrokerEngine : IDisposable
 
     public MessageRouter Router { get; }
 
+    /// <summary>Connection admission, the memory guard and the count of every limit hit.</summary>
+    public BrokerLimits Limits { get; }
+
     /// <summary>When the engine started, as a <see cref="TimeProvider"/> timestamp.</summary>
     public long StartedAt { get; }
 
@@ -84,6 +89,9 @@ internal sealed class BrokerEngine : IDisposable
 
     /// <summary>Live channels, for the heartbeat and shutdown.</summary>
     public int ConnectionCount => _channels.Count;
+
+    /// <summary>The live channels (a snapshot-free view: enumerate, do not hold).</summary>
+    public IEnumerable<MqttChannel> Channels => _channels.Keys;
 
     public void Register(MqttChannel channel) => _channels.TryAdd(channel, 0);
 
@@ -164,6 +172,15 @@ internal sealed class BrokerEngine : IDisposable
             case DeliveryOutcome.DroppedExpired:
                 Metrics.MessageDropped("expired");
                 break;
+            case DeliveryOutcome.DroppedQueueBytesFull:
+                Metrics.MessageDropped("queue_bytes_full");
+                Limits.Hit(LimitNames.QueuedBytes);
+                if (session.MarkQueueBytesFull())
+                {
+                    BrokerLog.QueuedBytesExceeded(Logger, session.ClientId, Options.MaxQueuedBytes, Options.QueueOverflowPolicy.ToString());
+                }
+
+                break;
         }
     }
 
@@ -173,7 +190,10 @@ internal sealed class BrokerEngine : IDisposable
         foreach (var channel in _channels.Keys)
         {
             channel.CheckTimeouts(now);
+            channel.CheckSlowConsumer(now);
         }
+
+        Limits.OnHeartbeat();
     }
 
     public void Dispose() => _heartbeat.Dispose();

@@ -46,6 +46,72 @@ public sealed class BrokerOptions
     [Range(23, 65_535)]
     public int MaxClientIdLength { get; set; } = 65_535;
 
+    /// <summary>
+    /// Connections open at once, over all listeners; one more is closed as soon as it is accepted, before any MQTT byte
+    /// is read. Default 100,000; 0 means no limit (the process's file limit still applies).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int MaxConnections { get; set; } = 100_000;
+
+    /// <summary>
+    /// New connections per second from one IP address (a token bucket with a burst of one second's worth); more are
+    /// closed as soon as they are accepted. Default 0: no limit (clients behind one NAT share an address).
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxConnectionRatePerAddress { get; set; }
+
+    /// <summary>The longest topic name or topic filter, in UTF-8 bytes. Default 65,535 (what the encoding allows).</summary>
+    [Range(1, 65_535)]
+    public int MaxTopicLength { get; set; } = 65_535;
+
+    /// <summary>The most levels a topic name or filter may have (<c>a/b/c</c> has 3). Default 128, as EMQX.</summary>
+    [Range(1, 65_536)]
+    public int MaxTopicLevels { get; set; } = 128;
+
+    /// <summary>Subscriptions one session may hold; a SUBSCRIBE beyond it is refused per filter (5.0 0x97, 3.1.1 0x80). Default 10,000; 0 means no limit.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxSubscriptionsPerClient { get; set; } = 10_000;
+
+    /// <summary>
+    /// Bytes of QoS 1/2 messages (topic, properties and payload) kept per session, next to <see cref="MaxQueuedMessages"/>;
+    /// beyond it <see cref="QueueOverflowPolicy"/> drops messages. Default 64 MiB; 0 means no limit.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxQueuedBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes queued for one connection's writer (a client that reads slowly). QoS 0 messages beyond it are dropped for
+    /// that client; QoS 1/2 messages stay in the session, bounded by <see cref="MaxInflightMessages"/>. Default 8 MiB; 0 means no limit.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxOutboundBytes { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// How long a connection's writer may wait for the client to take bytes before the connection is closed (a client
+    /// that stopped reading). Default 60 s; zero turns the check off.
+    /// </summary>
+    public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// PUBLISH packets per second one client may send; above it the broker stops reading from that client until its
+    /// token bucket (a burst of one second's worth) refills. Default 0: no limit.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int MaxPublishRatePerClient { get; set; }
+
+    /// <summary>PUBLISH bytes per second one client may send, with the same back-pressure as <see cref="MaxPublishRatePerClient"/>. Default 0: no limit.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxPublishBytesRatePerClient { get; set; }
+
+    /// <summary>
+    /// The managed heap size above which the broker sheds load: new connections are closed at accept, QoS 1/2 PUBLISHes
+    /// are refused (5.0 0x97, 3.1.1 close) and QoS 0 messages to clients with a backlog are dropped. Null (the default)
+    /// means 75% of the memory the GC may use (<c>GC.GetGCMemoryInfo().TotalAvailableMemoryBytes</c>, which honours
+    /// container limits); 0 turns the guard off.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long? MemoryLimitBytes { get; set; }
+
     /// <summary>How often $SYS topics are published. Default 10 s; zero turns $SYS off.</summary>
     public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -151,6 +217,16 @@ public sealed class BrokerOptions
         if (HeartbeatInterval <= TimeSpan.Zero || HeartbeatInterval > TimeSpan.FromSeconds(1))
         {
             problems.Add("HeartbeatInterval must be between 1 ms and 1 s.");
+        }
+
+        if (SlowConsumerTimeout < TimeSpan.Zero)
+        {
+            problems.Add("SlowConsumerTimeout must be zero (off) or positive.");
+        }
+
+        foreach (var listener in Listeners.Where(l => l.MaxConnections < 0))
+        {
+            problems.Add($"Listener {listener.DisplayName}: MaxConnections must be zero (no limit) or positive.");
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)

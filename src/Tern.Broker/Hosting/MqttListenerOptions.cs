@@ -32,6 +32,9 @@ public sealed class MqttListenerOptions
     /// <summary>The certificate and client-certificate policy of an <c>mqtts</c> / <c>wss</c> listener.</summary>
     public ListenerTlsOptions Tls { get; set; } = new();
 
+    /// <summary>Connections open at once through this listener; one more is closed as soon as it is accepted. Default 0: only the broker-wide <see cref="BrokerOptions.MaxConnections"/>.</summary>
+    public int MaxConnections { get; set; }
+
     /// <summary>The name used in logs when <see cref="Name"/> is not set.</summary>
     public string DisplayName => Name ?? $"{Protocol.ToString().ToLowerInvariant()}:{Bind}:{Port}";
 

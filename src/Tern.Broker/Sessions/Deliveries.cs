@@ -49,4 +49,7 @@ internal enum DeliveryOutcome : byte
 
     /// <summary>Its Message Expiry Interval passed before it could be sent.</summary>
     DroppedExpired,
+
+    /// <summary>The queue holds <c>MaxQueuedBytes</c>; the overflow policy dropped a message.</summary>
+    DroppedQueueBytesFull,
 }

@@ -1,3 +1,4 @@
+using Tern.Broker.Limits;
 using Tern.Broker.Messages;
 using Tern.Protocol;
 
@@ -20,7 +21,7 @@ internal sealed partial class MqttSession
     public const uint NeverExpires = uint.MaxValue;
 
     private readonly object _gate = new();
-    private readonly LinkedList<Delivery> _pending = new();
+    private readonly DeliveryQueue _pending = new();
     private readonly List<InflightDelivery> _inflight = [];
     private readonly HashSet<ushort> _awaitingRelease = [];
     private readonly SessionLimits _limits;
@@ -241,6 +242,11 @@ internal sealed partial class MqttSession
         if (connection is not null && _pending.Count == 0 && _inflight.Count < connection.SendWindow)
         {
             return Send(connection, delivery);
+        }
+
+        if (OverflowsQueuedBytes(delivery, out var bytesOutcome))
+        {
+            return bytesOutcome;
         }
 
         if (_pending.Count >= _limits.MaxQueuedMessages)

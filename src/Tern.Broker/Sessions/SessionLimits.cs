@@ -5,4 +5,8 @@ namespace Tern.Broker.Sessions;
 /// <param name="OverflowPolicy">What happens to a message when the queue is full.</param>
 /// <param name="Time">The clock for message expiry.</param>
 /// <param name="Dropped">Called (outside no lock guarantees: keep it cheap and thread-safe) for each message a session drops, with the reason.</param>
-internal sealed record SessionLimits(int MaxQueuedMessages, QueueOverflowPolicy OverflowPolicy, TimeProvider Time, Action<MqttSession, DeliveryOutcome> Dropped);
+internal sealed record SessionLimits(int MaxQueuedMessages, QueueOverflowPolicy OverflowPolicy, TimeProvider Time, Action<MqttSession, DeliveryOutcome> Dropped)
+{
+    /// <summary>Bytes of queued messages (topic, properties, payload) kept per session; 0 means no limit.</summary>
+    public long MaxQueuedBytes { get; init; }
+}

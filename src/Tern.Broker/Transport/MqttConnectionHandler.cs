@@ -11,5 +11,23 @@ namespace Tern.Broker.Transport;
 internal sealed class MqttConnectionHandler(BrokerEngine engine) : ConnectionHandler
 {
     /// <inheritdoc/>
-    public override Task OnConnectedAsync(ConnectionContext connection) => new MqttConnection(connection, engine).RunAsync();
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        // Connection count, rate per address and the memory guard are checked before any MQTT byte is read: a refused
+        // connection costs an accept and a close, nothing more (returning closes it).
+        var listener = MqttConnection.ListenerOf(connection);
+        if (!engine.Limits.TryAdmit(listener, connection.RemoteEndPoint))
+        {
+            return;
+        }
+
+        try
+        {
+            await new MqttConnection(connection, engine).RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            engine.Limits.Release(listener);
+        }
+    }
 }
