@@ -144,7 +144,9 @@ internal sealed class MqttConnection
             }
 
             var buffer = result.Buffer;
+            long available = buffer.Length;
             bool keepGoing = ProcessFrames(ref buffer, maxPacketSize);
+            _engine.Metrics.Received(available - buffer.Length);
             input.AdvanceTo(buffer.Start, buffer.End);
             if (!keepGoing || result.IsCompleted || Volatile.Read(ref _closeRequested) != 0)
             {
@@ -171,6 +173,7 @@ internal sealed class MqttConnection
                     return false;
             }
 
+            _engine.Metrics.PacketReceived();
             var body = buffer.Slice(header.HeaderLength, header.RemainingLength);
             bool keepGoing;
             if (body.IsSingleSegment)
@@ -239,6 +242,7 @@ internal sealed class MqttConnection
                     Interlocked.Exchange(ref _drained, null)?.TrySetResult();
                 }
 
+                _engine.Metrics.Sent(output.CanGetUnflushedBytes ? output.UnflushedBytes : 0, closing ? written - 1 : written);
                 var flush = await output.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {

@@ -31,6 +31,12 @@ public sealed class MqttBroker : IAsyncDisposable
     /// <summary>The endpoints the broker listens on, with the ports actually bound.</summary>
     public IReadOnlyList<IPEndPoint> Endpoints { get; }
 
+    /// <summary>
+    /// Where the HTTP listener (metrics, health, admin API) is bound, with the real port; null when it is off
+    /// (<see cref="BrokerHttpOptions.Enabled"/> is not true).
+    /// </summary>
+    public IPEndPoint? HttpEndpoint { get; private init; }
+
     /// <summary>The application's services (the broker's logger factory, time provider, meter).</summary>
     public IServiceProvider Services => _app.Services;
 
@@ -61,6 +67,7 @@ public sealed class MqttBroker : IAsyncDisposable
         builder.Services.AddSingleton<IOptions<BrokerOptions>>(Options.Create(options));
         builder.Services.AddTernBroker();
         configureServices?.Invoke(builder.Services);
+        var http = Admin.AdminHttpHost.Configure(builder, options);
 
         var bound = new List<ListenOptions>();
         var listeners = options.Listeners.Count == 0 ? [new MqttListenerOptions()] : options.Listeners;
@@ -77,10 +84,11 @@ public sealed class MqttBroker : IAsyncDisposable
         });
 
         var app = builder.Build();
+        Admin.AdminHttpHost.Map(app, options, http);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         // Kestrel writes the bound endpoint (with the real port) back into each ListenOptions.
-        return new MqttBroker(app, [.. bound.Select(l => l.IPEndPoint!)]);
+        return new MqttBroker(app, [.. bound.Select(l => l.IPEndPoint!)]) { HttpEndpoint = Admin.AdminHttpHost.Started(app, options, http) };
     }
 
     /// <summary>
