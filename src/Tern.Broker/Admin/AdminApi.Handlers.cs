@@ -20,14 +20,14 @@ internal static partial class AdminApi
             .OrderBy(c => c.ClientId, StringComparer.Ordinal)
             .Select(ToInfo)
             .ToList();
-        return Json(context, clients, AdminJsonContext.Default.ListClientInfo);
+        return Json(context, clients, AdminJsonContext.Readable.ListClientInfo);
     }
 
     private static Task GetClient(HttpContext context, string principal)
     {
         string id = RouteText(context, "id");
         return Engine(context).FindConnectedChannel(id)?.Snapshot() is { } snapshot
-            ? Json(context, ToInfo(snapshot), AdminJsonContext.Default.ClientInfo)
+            ? Json(context, ToInfo(snapshot), AdminJsonContext.Readable.ClientInfo)
             : Error(context, StatusCodes.Status404NotFound, $"no client '{id}' is connected");
     }
 
@@ -50,7 +50,7 @@ internal static partial class AdminApi
             .Select(s => new SessionInfo(s.ClientId, s.Connection is not null, s.ExpiryInterval, s.QueuedCount, s.InflightCount, s.GetSubscriptions().Length))
             .OrderBy(s => s.ClientId, StringComparer.Ordinal)
             .ToList();
-        return Json(context, sessions, AdminJsonContext.Default.ListSessionInfo);
+        return Json(context, sessions, AdminJsonContext.Readable.ListSessionInfo);
     }
 
     private static Task DeleteSession(HttpContext context, string principal)
@@ -76,7 +76,7 @@ internal static partial class AdminApi
             .OrderBy(s => s.ClientId, StringComparer.Ordinal)
             .ThenBy(s => s.Filter, StringComparer.Ordinal)
             .ToList();
-        return Json(context, subscriptions, AdminJsonContext.Default.ListSubscriptionInfo);
+        return Json(context, subscriptions, AdminJsonContext.Readable.ListSubscriptionInfo);
     }
 
     private static Task ListRetained(HttpContext context, string principal)
@@ -93,7 +93,7 @@ internal static partial class AdminApi
             .Select(m => Describe(m))
             .OrderBy(r => r.Topic, StringComparer.Ordinal)
             .ToList();
-        return Json(context, retained, AdminJsonContext.Default.ListRetainedInfo);
+        return Json(context, retained, AdminJsonContext.Readable.ListRetainedInfo);
     }
 
     private static Task DeleteRetained(HttpContext context, string principal)
@@ -111,7 +111,7 @@ internal static partial class AdminApi
 
     private static async Task PublishAsync(HttpContext context, string principal)
     {
-        if (await ReadJsonAsync(context, AdminJsonContext.Default.PublishRequest).ConfigureAwait(false) is not { } request)
+        if (await ReadJsonAsync(context, AdminJsonContext.Readable.PublishRequest).ConfigureAwait(false) is not { } request)
         {
             if (!context.Response.HasStarted)
             {
@@ -131,7 +131,7 @@ internal static partial class AdminApi
         var message = BrokerMessage.Create(Encoding.UTF8.GetBytes(request.Topic!), default, payload, (QualityOfService)request.Qos, request.Retain, publisherClientId: null, engine.TimeProvider);
         int deliveries = engine.Router.Route(message, publisher: null);
         BrokerLog.AdminPublished(engine.Logger, principal, request.Topic!, request.Qos, request.Retain, deliveries);
-        await Json(context, new PublishResponse(request.Topic!, deliveries), AdminJsonContext.Default.PublishResponse).ConfigureAwait(false);
+        await Json(context, new PublishResponse(request.Topic!, deliveries), AdminJsonContext.Readable.PublishResponse).ConfigureAwait(false);
     }
 
     private static Task Reload(HttpContext context, string principal)
@@ -141,7 +141,7 @@ internal static partial class AdminApi
         return Json(
             context,
             new ReloadResponse(result.Succeeded, result.Reloaded, result.Problems),
-            AdminJsonContext.Default.ReloadResponse,
+            AdminJsonContext.Readable.ReloadResponse,
             result.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
     }
 

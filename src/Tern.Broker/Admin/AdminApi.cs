@@ -57,7 +57,7 @@ internal static partial class AdminApi
 
     private static BrokerEngine Engine(HttpContext context) => context.RequestServices.GetRequiredService<BrokerEngine>();
 
-    private static Task Error(HttpContext context, int status, string message) => Json(context, new ErrorResponse(message), AdminJsonContext.Default.ErrorResponse, status);
+    private static Task Error(HttpContext context, int status, string message) => Json(context, new ErrorResponse(message), AdminJsonContext.Readable.ErrorResponse, status);
 
     private static Task Json<T>(HttpContext context, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)
     {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Tern.Broker.Diagnostics;
 using Tern.Broker.Hosting;
 
@@ -35,7 +36,7 @@ internal static class AdminHttpHost
 
         builder.Services.AddRouting();
         builder.Services.AddHealthChecks().AddCheck<BrokerReadiness>("listeners", tags: [BrokerReadiness.ReadyTag]);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("tern")).WithMetrics(metrics => metrics.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter());
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(http.GetAddress(), http.Port ?? BrokerHttpOptions.DefaultPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;

@@ -47,4 +47,12 @@ internal sealed record ErrorResponse(string Error);
 [JsonSerializable(typeof(PublishResponse))]
 [JsonSerializable(typeof(ReloadResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
-internal sealed partial class AdminJsonContext : JsonSerializerContext;
+internal sealed partial class AdminJsonContext : JsonSerializerContext
+{
+    /// <summary>The context the API writes with: apostrophes and non-ASCII stay readable for curl users (the output is JSON, never HTML).</summary>
+    public static AdminJsonContext Readable { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -67,7 +67,8 @@ internal sealed class SysTopicPublisher : IDisposable
 
             long heap = GC.GetTotalMemory(forceFullCollection: false);
             _heapMaximum = Math.Max(_heapMaximum, heap);
-            long stored = _engine.Retained.Count + queued;
+            int retained = _engine.Retained.Count;
+            long stored = retained + queued;
 
             Set("$SYS/broker/version", "tern " + Version);
             Set("$SYS/broker/uptime", ((long)time.GetElapsedTime(_engine.StartedAt, now).TotalSeconds).ToString(CultureInfo.InvariantCulture) + " seconds");
@@ -88,7 +89,7 @@ internal sealed class SysTopicPublisher : IDisposable
             Set("$SYS/broker/bytes/received", metrics.BytesReceived);
             Set("$SYS/broker/bytes/sent", metrics.BytesSent);
             Set("$SYS/broker/subscriptions/count", _engine.Tree.Count);
-            Set("$SYS/broker/retained messages/count", _engine.Retained.Count);
+            Set("$SYS/broker/retained messages/count", retained);
             Set("$SYS/broker/heap/current", heap);
             Set("$SYS/broker/heap/maximum", _heapMaximum);
 
