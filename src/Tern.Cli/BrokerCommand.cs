@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Tern.Broker;
 
 namespace Tern.Cli;
@@ -17,20 +16,30 @@ internal static class BrokerCommand
         var config = new Option<string?>("--config", "-c") { Description = "JSON configuration file (see docs/configuration.md)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum level of log lines on standard error.", DefaultValueFactory = _ => LogLevel.Information };
         var checkConfig = new Option<string?>("--check-config") { Description = "Check this JSON configuration file and the password and ACL files it names, print 'configuration ok' or each problem, and exit (0 ok, 2 problems); starts nothing." };
-        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel, checkConfig };
+        var logFormat = new Option<LogFormat>("--log-format") { Description = "Log lines as text (default) or json (one JSON object per line).", DefaultValueFactory = _ => LogFormat.Text };
+        var httpPort = new Option<int?>("--http-port") { Description = "Port of the HTTP listener for metrics, health and the admin API (default 18083; 0 = any free port)." };
+        var httpBind = new Option<string?>("--http-bind") { Description = "Address of the HTTP listener (default 127.0.0.1)." };
+        var noHttp = new Option<bool>("--no-http") { Description = "Do not open the HTTP listener." };
+        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel, logFormat, httpPort, httpBind, noHttp, checkConfig };
         command.SetAction((result, cancellationToken) => result.GetValue(checkConfig) is { } checkFile
             ? Task.FromResult(CheckConfiguration(checkFile, result.GetValue(port), result.GetValue(bind)))
             : RunAsync(
-            result.GetValue(config), result.GetValue(port), result.GetValue(bind), result.GetValue(logLevel), cancellationToken));
+                result.GetValue(config),
+                result.GetValue(port),
+                result.GetValue(bind),
+                new LogSettings(result.GetValue(logLevel), result.GetValue(logFormat)),
+                new HttpSettings(result.GetValue(httpPort), result.GetValue(httpBind), result.GetValue(noHttp)),
+                cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, int? port, string? bind, LogLevel logLevel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? configFile, int? port, string? bind, LogSettings log, HttpSettings http, CancellationToken cancellationToken)
     {
         BrokerOptions options;
         try
         {
             options = BrokerConfiguration.Load(configFile, port, bind);
+            http.ApplyTo(options);
         }
         catch (ConfigurationProblemException ex)
         {
@@ -53,16 +62,7 @@ internal static class BrokerCommand
         MqttBroker broker;
         try
         {
-            broker = await MqttBroker.StartAsync(options, services => services.AddLogging(logging => logging
-                .SetMinimumLevel(logLevel)
-                .AddFilter("Microsoft", LogLevel.Warning)
-                .AddSimpleConsole(c =>
-                {
-                    c.SingleLine = true;
-                    c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                    c.UseUtcTimestamp = true;
-                })
-                .Services.Configure<ConsoleLoggerOptions>(c => c.LogToStandardErrorThreshold = LogLevel.Trace)), cancellationToken).ConfigureAwait(false);
+            broker = await MqttBroker.StartAsync(options, services => BrokerLogging.Configure(services, log.Level, log.Format, configFile), cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)
         {
@@ -82,6 +82,24 @@ internal static class BrokerCommand
             {
                 Console.Out.WriteLine($"listening on {listener.Url}");
             }
+
+            if (broker.HttpEndpoint is { } httpEndpoint)
+            {
+                Console.Out.WriteLine($"listening on http://{httpEndpoint}");
+            }
+
+            // SIGHUP reloads what can change while running (password file, ACL, limits, TLS certificates); the
+            // reloader logs the outcome (event 3003, or 3004 with the problems while the old configuration stays).
+            var reloadLogger = broker.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tern.Broker.Reload");
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    BrokerLogging.ReloadRequested(reloadLogger, "SIGHUP");
+                    broker.Reload();
+                });
+            });
 
             await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             try
@@ -120,5 +138,32 @@ internal static class BrokerCommand
 
         Console.Out.WriteLine("configuration ok");
         return ExitCodes.Success;
+    }
+
+    private readonly record struct LogSettings(LogLevel Level, LogFormat Format);
+
+    /// <summary>The HTTP listener flags, applied over the configuration.</summary>
+    private readonly record struct HttpSettings(int? Port, string? Bind, bool Off)
+    {
+        public void ApplyTo(BrokerOptions options)
+        {
+            var http = options.Http;
+            http.Enabled = Off ? false : http.Enabled ?? true;
+            http.Port = Port ?? http.Port;
+            http.Bind = Bind ?? http.Bind;
+
+            // A broker asked for any free MQTT port (tests, several brokers on one machine) takes a free HTTP port too,
+            // unless one was named: two of them must not fight over 18083.
+            if (http.Port is null && options.Listeners.Count > 0 && options.Listeners.All(l => l.Port == 0))
+            {
+                http.Port = 0;
+            }
+
+            var problems = options.Validate();
+            if (problems.Count > 0)
+            {
+                throw new ConfigurationProblemException("invalid configuration: " + string.Join(" ", problems));
+            }
+        }
     }
 }

@@ -133,7 +133,9 @@ internal static class BrokerConfiguration
             // environment variables are not.
             if (configFile is not null)
             {
-                new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile), optional: false).Build()
+                // The Logging section belongs to the logger (levels per area), not to BrokerOptions.
+                var file = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile), optional: false).Build();
+                new ConfigurationBuilder().AddInMemoryCollection(file.AsEnumerable().Where(e => !e.Key.Equals("Logging", StringComparison.OrdinalIgnoreCase) && !e.Key.StartsWith("Logging:", StringComparison.OrdinalIgnoreCase))).Build()
                     .Bind(new BrokerOptions(), o => o.ErrorOnUnknownConfiguration = true);
             }
 

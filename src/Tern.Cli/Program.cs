@@ -9,6 +9,7 @@ var root = new RootCommand("Tern: an MQTT 3.1 / 3.1.1 / 5.0 broker and tools.")
     Tern.Cli.Bench.BenchCommand.Create(),
     PubCommand.Create(),
     SubCommand.Create(),
+    CtlCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -126,8 +126,31 @@ internal sealed partial class MqttChannel
         _connection.RequestClose();
     }
 
+    /// <summary>
+    /// An operator disconnects this client (admin API): 5.0 clients get DISCONNECT 0x98 Administrative action, 3.1 /
+    /// 3.1.1 clients see the connection close. The will is published, as for any close the client did not ask for
+    /// ([MQTT-3.1.2-8]: only a client's DISCONNECT deletes it). Returns false when the client was not connected or is
+    /// already being closed.
+    /// </summary>
+    public bool CloseAdministratively()
+    {
+        if (State != ChannelState.Connected || Interlocked.CompareExchange(ref _closeReason, (int)CloseReason.AdministrativeAction, (int)CloseReason.None) != (int)CloseReason.None)
+        {
+            return false;
+        }
+
+        if (IsV5)
+        {
+            SendDisconnect(ReasonCode.AdministrativeAction);
+        }
+
+        _connection.RequestClose();
+        return true;
+    }
+
     private static string Describe(CloseReason reason) => reason switch
     {
+        CloseReason.AdministrativeAction => "disconnected by an administrator",
         CloseReason.ClientDisconnected => "DISCONNECT",
         CloseReason.ClientDisconnectedWithWill => "DISCONNECT with will",
         CloseReason.ProtocolViolation => "protocol violation",

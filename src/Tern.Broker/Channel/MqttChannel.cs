@@ -66,6 +66,7 @@ internal sealed partial class MqttChannel : ISessionConnection
         ConnectTimeout,
         TakenOver,
         ServerShutdown,
+        AdministrativeAction,
     }
 
     /// <summary>The client identifier, once CONNECT was accepted; empty before.</summary>

@@ -156,7 +156,9 @@ internal sealed partial class MqttConnection
             }
 
             var buffer = result.Buffer;
+            long available = buffer.Length;
             bool keepGoing = ProcessFrames(ref buffer, maxPacketSize, out bool paused);
+            _engine.Metrics.Received(available - buffer.Length);
             if (keepGoing && _channel.TakePendingWork() is { } pending)
             {
                 // The channel waits for something (an authenticator): the packets after this one stay in the pipe,
@@ -219,6 +221,7 @@ internal sealed partial class MqttConnection
                 return true;
             }
 
+            _engine.Metrics.PacketReceived();
             var body = buffer.Slice(header.HeaderLength, header.RemainingLength);
             bool keepGoing;
             if (body.IsSingleSegment)
@@ -294,6 +297,7 @@ internal sealed partial class MqttConnection
                     Interlocked.Exchange(ref _drained, null)?.TrySetResult();
                 }
 
+                _engine.Metrics.Sent(output.CanGetUnflushedBytes ? output.UnflushedBytes : 0, closing ? written - 1 : written);
                 var pending = output.FlushAsync();
                 NoteFlushStarted(pending.IsCompleted);
                 var flush = await pending.ConfigureAwait(false);

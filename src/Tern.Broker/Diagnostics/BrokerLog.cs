@@ -103,4 +103,25 @@ internal static partial class BrokerLog
 
     [LoggerMessage(5010, LogLevel.Information, "Managed memory {Used} bytes is back under 90% of MemoryLimitBytes ({Limit}); load shedding ends")]
     public static partial void MemoryBackUnderLimit(ILogger logger, long used, long limit);
+
+    [LoggerMessage(7000, LogLevel.Information, "listening on http://{EndPoint} (metrics, health{AdminApi})")]
+    public static partial void HttpListening(ILogger logger, string endPoint, string adminApi);
+
+    [LoggerMessage(7001, LogLevel.Warning, "Admin API request from {Remote} refused: {Reason}")]
+    public static partial void AdminUnauthorized(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(7002, LogLevel.Information, "An administrator ({Principal}) disconnected client {ClientId}")]
+    public static partial void AdminDisconnected(ILogger logger, string principal, string clientId);
+
+    [LoggerMessage(7003, LogLevel.Information, "An administrator ({Principal}) deleted the session of client {ClientId}")]
+    public static partial void AdminSessionDeleted(ILogger logger, string principal, string clientId);
+
+    [LoggerMessage(7004, LogLevel.Information, "An administrator ({Principal}) published to {Topic} (QoS {QoS}, retain {Retain}, {Deliveries} deliveries)")]
+    public static partial void AdminPublished(ILogger logger, string principal, string topic, int qoS, bool retain, int deliveries);
+
+    [LoggerMessage(7005, LogLevel.Information, "An administrator ({Principal}) deleted the retained message of {Topic}")]
+    public static partial void AdminRetainedDeleted(ILogger logger, string principal, string topic);
+
+    [LoggerMessage(7006, LogLevel.Information, "Configuration reload requested by {Source}")]
+    public static partial void ReloadRequested(ILogger logger, string source);
 }

@@ -26,6 +26,16 @@ internal sealed class BrokerMetrics : IDisposable
     private long _received;
     private long _sent;
     private long _dropped;
+    private readonly Counter<long> _bytesReceived;
+    private readonly Counter<long> _bytesSent;
+    private readonly Counter<long> _packetsReceived;
+    private readonly Counter<long> _packetsSent;
+    private long _bytesIn;
+    private long _bytesOut;
+    private long _packetsIn;
+    private long _packetsOut;
+    private long _accepted;
+    private long _clientsMaximum;
 
     public BrokerMetrics(IMeterFactory? meterFactory = null)
     {
@@ -39,6 +49,10 @@ internal sealed class BrokerMetrics : IDisposable
         _aclDenials = _meter.CreateCounter<long>("tern.acl.denials", "{request}", "Publishes, subscriptions, deliveries and wills the authorizer denied, by action.");
         _limitHits = _meter.CreateCounter<long>("tern.limits.hits", "{hit}", "Times a configured limit refused or dropped something, by limit.");
         _meter.CreateObservableUpDownCounter("tern.clients.connected", () => Volatile.Read(ref _clientsConnected), "{client}", "Clients connected now.");
+        _bytesReceived = _meter.CreateCounter<long>("tern.bytes.received", "By", "Bytes of MQTT packets read from clients.");
+        _bytesSent = _meter.CreateCounter<long>("tern.bytes.sent", "By", "Bytes of MQTT packets written to clients.");
+        _packetsReceived = _meter.CreateCounter<long>("tern.packets.received", "{packet}", "MQTT packets of every type received from clients.");
+        _packetsSent = _meter.CreateCounter<long>("tern.packets.sent", "{packet}", "MQTT packets of every type sent to clients.");
     }
 
     public long ClientsConnected => Volatile.Read(ref _clientsConnected);
@@ -51,8 +65,10 @@ internal sealed class BrokerMetrics : IDisposable
 
     public void ClientConnected()
     {
-        Interlocked.Increment(ref _clientsConnected);
+        long now = Interlocked.Increment(ref _clientsConnected);
+        Interlocked.Increment(ref _accepted);
         _connectionsAccepted.Add(1);
+        RaiseMaximum(now);
     }
 
     public void ClientDisconnected() => Interlocked.Decrement(ref _clientsConnected);
@@ -93,6 +109,72 @@ internal sealed class BrokerMetrics : IDisposable
 
     /// <summary>Hits of <paramref name="limit"/> since start.</summary>
     public long LimitHits(string limit) => _limitHitCounts.TryGetValue(limit, out var count) ? Volatile.Read(ref count.Value) : 0;
+
+    /// <summary>The most clients connected at once since start.</summary>
+    public long ClientsMaximum => Volatile.Read(ref _clientsMaximum);
+
+    /// <summary>CONNECTs accepted since start.</summary>
+    public long ConnectionsAccepted => Volatile.Read(ref _accepted);
+
+    public long BytesReceived => Volatile.Read(ref _bytesIn);
+
+    public long BytesSent => Volatile.Read(ref _bytesOut);
+
+    public long PacketsReceived => Volatile.Read(ref _packetsIn);
+
+    public long PacketsSent => Volatile.Read(ref _packetsOut);
+
+    /// <summary>Counts bytes read from one connection (once per read, not per packet).</summary>
+    public void Received(long bytes)
+    {
+        Interlocked.Add(ref _bytesIn, bytes);
+        _bytesReceived.Add(bytes);
+    }
+
+    /// <summary>Counts bytes and packets written to one connection (once per flushed batch).</summary>
+    public void Sent(long bytes, int packets)
+    {
+        Interlocked.Add(ref _bytesOut, bytes);
+        _bytesSent.Add(bytes);
+        Interlocked.Add(ref _packetsOut, packets);
+        _packetsSent.Add(packets);
+    }
+
+    /// <summary>Counts one packet of any type received.</summary>
+    public void PacketReceived()
+    {
+        Interlocked.Increment(ref _packetsIn);
+        _packetsReceived.Add(1);
+    }
+
+    /// <summary>
+    /// Adds the gauges read from the engine's state when an exporter collects (sessions, subscriptions, retained,
+    /// queued and in-flight messages, open connections): nothing is counted on the hot path for them.
+    /// </summary>
+    public void Observe(Hosting.BrokerEngine engine)
+    {
+        _meter.CreateObservableGauge("tern.connections.open", () => (long)engine.ConnectionCount, "{connection}", "Network connections open now, CONNECTed or not.");
+        _meter.CreateObservableGauge("tern.sessions", () => (long)engine.Sessions.Count, "{session}", "Sessions stored, connected or not.");
+        _meter.CreateObservableGauge("tern.subscriptions", () => (long)engine.Tree.Count, "{subscription}", "Subscriptions in the subscription tree.");
+        _meter.CreateObservableGauge("tern.retained.messages", () => (long)engine.Retained.Count, "{message}", "Topics holding a retained message.");
+        _meter.CreateObservableGauge("tern.messages.queued", () => engine.SumSessions(static s => s.QueuedCount), "{message}", "Messages queued in sessions for later delivery.");
+        _meter.CreateObservableGauge("tern.messages.inflight", () => engine.SumSessions(static s => s.InflightCount), "{message}", "QoS 1/2 messages sent and not yet acknowledged.");
+    }
+
+    private void RaiseMaximum(long value)
+    {
+        long seen = Volatile.Read(ref _clientsMaximum);
+        while (value > seen)
+        {
+            long previous = Interlocked.CompareExchange(ref _clientsMaximum, value, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -54,6 +54,7 @@ internal sealed class BrokerEngine : IDisposable
         var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped) { MaxQueuedBytes = Options.MaxQueuedBytes };
         Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId));
         _heartbeat = timeProvider.CreateTimer(_ => OnHeartbeat(), null, Options.HeartbeatInterval, Options.HeartbeatInterval);
+        metrics.Observe(this);
     }
 
     public BrokerOptions Options { get; }
@@ -102,6 +103,25 @@ internal sealed class BrokerEngine : IDisposable
         {
             _allClosed.TrySetResult();
         }
+    }
+
+    /// <summary>A snapshot of the live channels, CONNECTed or not (for the admin API).</summary>
+    public IReadOnlyList<MqttChannel> GetChannels() => [.. _channels.Keys];
+
+    /// <summary>The connected channel of <paramref name="clientId"/>, or null (for the admin API).</summary>
+    public MqttChannel? FindConnectedChannel(string clientId) =>
+        _channels.Keys.FirstOrDefault(c => c.IsConnected && string.Equals(c.ClientId, clientId, StringComparison.Ordinal));
+
+    /// <summary>Adds up one number over every session (queued, in flight): for gauges and $SYS, not for hot paths.</summary>
+    public long SumSessions(Func<MqttSession, int> count)
+    {
+        long sum = 0;
+        foreach (var session in Sessions.GetAll())
+        {
+            sum += count(session);
+        }
+
+        return sum;
     }
 
     /// <summary>Stops accepting CONNECTs and closes every connection, MQTT 5.0 clients with DISCONNECT 0x8B.</summary>

@@ -183,6 +183,9 @@ public sealed class BrokerOptions
     /// </summary>
     public SecurityOptions Security { get; set; } = new();
 
+    /// <summary>The HTTP listener for metrics, health checks and the admin API (see docs/operations.md).</summary>
+    public BrokerHttpOptions Http { get; set; } = new();
+
     /// <summary>Checks the settings; returns the problems found, empty when they are good.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -234,6 +237,7 @@ public sealed class BrokerOptions
             problems.Add("ShutdownTimeout must not be negative.");
         }
 
+        problems.AddRange(Http.Validate(Security));
         return problems;
     }
 }

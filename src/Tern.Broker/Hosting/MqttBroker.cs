@@ -35,6 +35,12 @@ public sealed class MqttBroker : IAsyncDisposable
     /// <summary>The listeners with their protocol, options and bound endpoint, in the order of <see cref="BrokerOptions.Listeners"/>.</summary>
     public IReadOnlyList<ListenerEndpoint> Listeners { get; }
 
+    /// <summary>
+    /// Where the HTTP listener (metrics, health, admin API) is bound, with the real port; null when it is off
+    /// (<see cref="BrokerHttpOptions.Enabled"/> is not true).
+    /// </summary>
+    public IPEndPoint? HttpEndpoint { get; private init; }
+
     /// <summary>The application's services (the broker's logger factory, time provider, meter).</summary>
     public IServiceProvider Services => _app.Services;
 
@@ -65,6 +71,7 @@ public sealed class MqttBroker : IAsyncDisposable
         builder.Services.AddSingleton<IOptions<BrokerOptions>>(Options.Create(options));
         builder.Services.AddTernBroker();
         configureServices?.Invoke(builder.Services);
+        var http = Admin.AdminHttpHost.Configure(builder, options);
 
         var bound = new List<(MqttListenerOptions Listener, ListenOptions Listen)>();
         var listeners = options.Listeners.Count == 0 ? [new MqttListenerOptions()] : options.Listeners;
@@ -87,6 +94,8 @@ public sealed class MqttBroker : IAsyncDisposable
             app.UseTernMqttWebSockets();
         }
 
+        Admin.AdminHttpHost.Map(app, options, http);
+
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -105,7 +114,7 @@ public sealed class MqttBroker : IAsyncDisposable
             Diagnostics.BrokerLog.Listening(logger, endpoint.Url);
         }
 
-        return new MqttBroker(app, endpoints);
+        return new MqttBroker(app, endpoints) { HttpEndpoint = Admin.AdminHttpHost.Started(app, options, http) };
     }
 
     /// <summary>

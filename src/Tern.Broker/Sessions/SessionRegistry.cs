@@ -25,6 +25,7 @@ internal sealed class SessionRegistry
     private readonly Action<BrokerMessage, MqttSession?> _publishWill;
     private readonly Action<List<Delivery>> _redeliver;
     private readonly Action<MqttSession> _ended;
+    private long _expired;
 
     public SessionRegistry(
         ISessionStore store,
@@ -44,6 +45,9 @@ internal sealed class SessionRegistry
 
     /// <summary>Sessions stored, connected or not.</summary>
     public int Count => _store.Count;
+
+    /// <summary>Sessions ended by their expiry interval since start (<c>$SYS/broker/clients/expired</c>).</summary>
+    public long ExpiredCount => Volatile.Read(ref _expired);
 
     /// <summary>A snapshot of every session.</summary>
     public IReadOnlyCollection<MqttSession> GetAll() => _store.GetAll();
@@ -181,6 +185,7 @@ internal sealed class SessionRegistry
         {
             if (session.Connection is null && _store.TryGet(session.ClientId, out var current) && ReferenceEquals(current, session))
             {
+                Interlocked.Increment(ref _expired);
                 EndSession(session);
             }
         }

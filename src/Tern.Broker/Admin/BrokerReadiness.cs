@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Tern.Broker.Hosting;
+
+namespace Tern.Broker.Admin;
+
+/// <summary>
+/// <c>/readyz</c>: ready once every listener is bound and until shutdown begins. Other parts that must be up before
+/// clients are welcome (a durable store) add their own health check with the tag <see cref="ReadyTag"/>.
+/// </summary>
+internal sealed class BrokerReadiness(BrokerEngine engine) : IHealthCheck
+{
+    /// <summary>The tag of the checks <c>/readyz</c> runs.</summary>
+    public const string ReadyTag = "ready";
+
+    private int _listening;
+
+    /// <summary>Called once every listener is bound.</summary>
+    public void MarkListening() => Volatile.Write(ref _listening, 1);
+
+    /// <inheritdoc/>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(
+            Volatile.Read(ref _listening) == 0 ? HealthCheckResult.Unhealthy("listeners are not bound yet")
+            : engine.IsShuttingDown ? HealthCheckResult.Unhealthy("shutting down")
+            : HealthCheckResult.Healthy("listeners bound"));
+}
