@@ -70,10 +70,11 @@ internal sealed partial class MqttChannel
         {
             case ChannelState.AwaitingConnect or ChannelState.Authenticating:
                 var waited = time.GetElapsedTime(_createdAt, now);
-                if (waited >= _engine.Options.ConnectTimeout)
+                // Logged once: the heartbeat keeps visiting the channel until the close has finished.
+                if (waited >= _engine.Options.ConnectTimeout && Interlocked.CompareExchange(ref _closeReason, (int)CloseReason.ConnectTimeout, (int)CloseReason.None) == (int)CloseReason.None)
                 {
                     BrokerLog.ConnectTimeout(Logger, _connection.RemoteEndPoint, waited.TotalSeconds);
-                    Close(CloseReason.ConnectTimeout);
+                    _connection.RequestClose();
                 }
 
                 break;
