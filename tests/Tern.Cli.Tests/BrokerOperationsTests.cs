@@ -10,10 +10,11 @@ public class BrokerOperationsTests
     {
         await using var broker = await OperationsProcess.StartAsync(null, "--log-format", "json");
 
-        string line = await broker.Process.ExpectLineAsync(l => l.StartsWith('{'), "a JSON log line", TernProcess.Timeout);
+        string line = await broker.Process.ExpectLineAsync(l => l.StartsWith('{') && l.Contains("7000", StringComparison.Ordinal), "the JSON log line of the HTTP listener", TernProcess.Timeout);
 
         var entry = JsonDocument.Parse(line).RootElement;
         Assert.Equal(7000, entry.GetProperty("EventId").GetInt32());
+        Assert.All(broker.Process.Output.Where(l => l.StartsWith('{')), l => Assert.True(JsonDocument.Parse(l).RootElement.TryGetProperty("EventId", out _), l));
         Assert.Equal("Information", entry.GetProperty("LogLevel").GetString());
         Assert.Equal("Tern.Broker", entry.GetProperty("Category").GetString());
         Assert.StartsWith("listening on http://", entry.GetProperty("Message").GetString(), StringComparison.Ordinal);

@@ -74,6 +74,12 @@ internal sealed class ListenerCertificates(ILoggerFactory loggerFactory) : IRelo
             return ReloadPreparation.Failed([.. problems]);
         }
 
+        if (loaded.Count == 0)
+        {
+            // No TLS listener: nothing to put in force, so the reload does not claim to have reloaded certificates.
+            return new ReloadPreparation([], null);
+        }
+
         return ReloadPreparation.Ready(() =>
         {
             lock (_gate)
