@@ -16,18 +16,20 @@ internal static class BrokerCommand
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1: this machine only)." };
         var config = new Option<string?>("--config", "-c") { Description = "JSON configuration file (see docs/configuration.md)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum level of log lines on standard error.", DefaultValueFactory = _ => LogLevel.Information };
-        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the durable state (default ./tern-data)." };
+        var persistence = new Option<PersistenceMode?>("--persistence") { Description = "sqlite (default: sessions and retained messages survive restarts) or memory." };
+        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel, dataDir, persistence };
         command.SetAction((result, cancellationToken) => RunAsync(
-            result.GetValue(config), result.GetValue(port), result.GetValue(bind), result.GetValue(logLevel), cancellationToken));
+            result.GetValue(config), result.GetValue(port), result.GetValue(bind), result.GetValue(logLevel), new StorageArguments(result.GetValue(dataDir), result.GetValue(persistence)), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, int? port, string? bind, LogLevel logLevel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? configFile, int? port, string? bind, LogLevel logLevel, StorageArguments storage, CancellationToken cancellationToken)
     {
         BrokerOptions options;
         try
         {
-            options = BrokerConfiguration.Load(configFile, port, bind);
+            options = BrokerConfiguration.Load(configFile, port, bind, dataDirectory: storage.DataDirectory, persistence: storage.Mode);
         }
         catch (ConfigurationProblemException ex)
         {
@@ -66,6 +68,11 @@ internal static class BrokerCommand
             await Console.Error.WriteLineAsync($"tern broker: cannot listen: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (Exception ex) when (StorageProblem(ex) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"tern broker: {problem.Message}").ConfigureAwait(false);
+            return ExitCodes.Storage;
+        }
 
         await using (broker.ConfigureAwait(false))
         {
@@ -89,4 +96,26 @@ internal static class BrokerCommand
 
         return ExitCodes.Success;
     }
+
+    // The start may wrap the storage problem (the host starts services together).
+    private static BrokerStorageException? StorageProblem(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is BrokerStorageException storage)
+            {
+                return storage;
+            }
+
+            if (ex is AggregateException aggregate && aggregate.InnerExceptions.Select(StorageProblem).FirstOrDefault(p => p is not null) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The --data-dir and --persistence options.</summary>
+    private readonly record struct StorageArguments(string? DataDirectory, PersistenceMode? Mode);
 }

@@ -148,7 +148,9 @@ internal sealed partial class MqttChannel
                 SendConnAck(present, connack);
                 BrokerLog.ClientConnected(Logger, clientId, _connection.RemoteEndPoint, VersionName(ProtocolVersion), cleanStart, KeepAlive, present);
             },
-            out var displaced);
+            out var displaced,
+            _will,
+            _willDelay);
         _session = session;
         _engine.Metrics.ClientConnected();
         if (displaced is MqttChannel old)

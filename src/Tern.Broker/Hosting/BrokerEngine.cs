@@ -15,14 +15,14 @@ namespace Tern.Broker.Hosting;
 /// router, the live channels, and the heartbeat that enforces connect timeouts and keep alive. One per broker; the
 /// Kestrel connection handler creates a connection per socket and hands it this engine.
 /// </summary>
-internal sealed class BrokerEngine : IDisposable
+internal sealed partial class BrokerEngine : IDisposable
 {
     private readonly ConcurrentDictionary<MqttChannel, byte> _channels = new();
     private readonly ITimer _heartbeat;
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _shuttingDown;
 
-    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms)
+    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms, IDurableStoreFactory? durableStoreFactory = null)
     {
         var mechanisms = authenticationMechanisms.ToList();
         if (options.Value.Security.PasswordFile is { } passwordFile)
@@ -46,10 +46,15 @@ internal sealed class BrokerEngine : IDisposable
         Metrics = metrics;
         StartedAt = timeProvider.GetTimestamp();
         Tree = new SubscriptionTree<MqttSession>(new SessionSharedSubscriptionSelector(Options.SharedSubscriptionStrategy));
-        Retained = new RetainedMessageStore();
+        var durableState = OpenDurableStore(durableStoreFactory);
+        Retained = new RetainedMessageStore(Durable);
         Router = new MessageRouter(Tree, Retained, timeProvider);
         var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped);
-        Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId));
+        Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId), Durable);
+        if (durableState is not null)
+        {
+            RestoreDurableState(durableState);
+        }
         _heartbeat = timeProvider.CreateTimer(_ => OnHeartbeat(), null, Options.HeartbeatInterval, Options.HeartbeatInterval);
     }
 
@@ -71,6 +76,9 @@ internal sealed class BrokerEngine : IDisposable
     public SessionRegistry Sessions { get; }
 
     public MessageRouter Router { get; }
+
+    /// <summary>The writer of durable state; null in memory mode.</summary>
+    public DurableWriter? Durable { get; private set; }
 
     /// <summary>When the engine started, as a <see cref="TimeProvider"/> timestamp.</summary>
     public long StartedAt { get; }
@@ -165,5 +173,9 @@ internal sealed class BrokerEngine : IDisposable
         }
     }
 
-    public void Dispose() => _heartbeat.Dispose();
+    public void Dispose()
+    {
+        _heartbeat.Dispose();
+        Durable?.Dispose();
+    }
 }

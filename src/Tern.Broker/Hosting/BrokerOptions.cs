@@ -118,6 +118,9 @@ public sealed class BrokerOptions
     /// </summary>
     public SecurityOptions Security { get; set; } = new();
 
+    /// <summary>Durable state: in memory (the default here) or in SQLite (the default of <c>tern broker</c>); see docs/persistence.md.</summary>
+    public PersistenceOptions Persistence { get; set; } = new();
+
     /// <summary>Checks the settings; returns the problems found, empty when they are good.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -156,6 +159,8 @@ public sealed class BrokerOptions
         {
             problems.Add("ShutdownTimeout must not be negative.");
         }
+
+        problems.AddRange(Persistence.Validate());
 
         return problems;
     }
