@@ -55,6 +55,16 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
 
     public int FailedCommits;
 
+    private Signal _committed = new("a successful commit");
+
+    /// <summary>Waits for a commit that succeeds from now on.</summary>
+    public Task WaitForCommitAsync(TimeSpan timeout)
+    {
+        var signal = new Signal("a successful commit");
+        Volatile.Write(ref _committed, signal);
+        return signal.WaitAsync(timeout);
+    }
+
     public IDurableStore Open(PersistenceOptions options, TimeProvider time) => new Store(this, SqliteDurableStore.Open(options, time));
 
     private sealed class Store(FaultyStoreFactory owner, IDurableStore inner) : IDurableStore
@@ -70,6 +80,7 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
             }
 
             inner.Apply(operations, nowUnixMs);
+            Volatile.Read(ref owner._committed).Set();
         }
 
         public void Dispose() => inner.Dispose();

@@ -109,7 +109,8 @@ internal sealed class DurableWriter : IDisposable
         long faultedSince = 0;
         while (true)
         {
-            bool open = WaitForWork();
+            // After a failure the batch is retried at once (the retry interval was waited), without waiting for more work.
+            bool open = _faulted ? !_queue.Reader.Completion.IsCompleted : WaitForWork();
             if (!DefersAcknowledgements && open)
             {
                 // Periodic durability: gather a whole interval's writes into one commit.
