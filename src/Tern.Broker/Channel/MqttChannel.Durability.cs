@@ -51,8 +51,21 @@ internal sealed partial class MqttChannel
         });
     }
 
-    /// <summary>Sends an acknowledgement, at once or once stored; when storing fails, <paramref name="onFailure"/> decides what goes out instead.</summary>
-    private void Acknowledge(OutboundPacket packet, long writesBefore, Action? onFailure = null)
+    /// <summary>What goes out instead of an acknowledgement whose writes failed to commit.</summary>
+    private enum UnstoredAnswer
+    {
+        /// <summary>The acknowledgement anyway (nothing the client relies on was lost).</summary>
+        Acknowledge,
+
+        /// <summary>Close the connection: the client resends after reconnecting.</summary>
+        Close,
+
+        /// <summary>PUBACK / PUBREC 0x80 (5.0) or a close (3.1.1).</summary>
+        RefusePublish,
+    }
+
+    /// <summary>Sends an acknowledgement, at once or once stored. Allocates only when it has to wait.</summary>
+    private void Acknowledge(in OutboundPacket packet, long writesBefore, UnstoredAnswer whenUnstored = UnstoredAnswer.Acknowledge)
     {
         if (!MustWaitForStore(writesBefore, out var durable))
         {
@@ -60,36 +73,42 @@ internal sealed partial class MqttChannel
             return;
         }
 
+        var deferred = packet;
         WhenStored(durable, committed =>
         {
-            if (committed || onFailure is null)
+            if (committed || whenUnstored == UnstoredAnswer.Acknowledge)
             {
-                _connection.Enqueue(packet);
+                _connection.Enqueue(deferred);
+            }
+            else if (whenUnstored == UnstoredAnswer.Close)
+            {
+                _connection.RequestClose();
             }
             else
             {
-                onFailure();
+                RefuseUnstoredPublish(deferred.AcknowledgementType, deferred.PacketIdentifier);
             }
         });
     }
 
     /// <summary>A PUBACK / PUBREC that waits for storage; when storing fails, 5.0 gets 0x80 and 3.1.1 a closed connection (it has no way to say "not stored").</summary>
     private void AcknowledgePublish(PacketType type, ushort packetIdentifier, ReasonCode reasonCode, long writesBefore) =>
-        Acknowledge(OutboundPacket.ForAcknowledgement(type, packetIdentifier, reasonCode), writesBefore, () =>
-        {
-            BrokerLog.PublishRefused(Logger, ClientId, "the message could not be stored");
-            if (type == PacketType.PubRec)
-            {
-                // The exchange ends with the failure code: the identifier is free for the client's next message.
-                _session?.Release(packetIdentifier);
-            }
-
-            RefuseUnstored(OutboundPacket.ForAcknowledgement(type, packetIdentifier, ReasonCode.UnspecifiedError));
-        });
+        Acknowledge(OutboundPacket.ForAcknowledgement(type, packetIdentifier, reasonCode), writesBefore, UnstoredAnswer.RefusePublish);
 
     /// <summary>A packet that waits for storage and must not be answered when storing fails: the connection closes, and the client resends after reconnecting.</summary>
-    private void AcknowledgeOrClose(OutboundPacket packet, long writesBefore) =>
-        Acknowledge(packet, writesBefore, () => _connection.RequestClose());
+    private void AcknowledgeOrClose(in OutboundPacket packet, long writesBefore) => Acknowledge(packet, writesBefore, UnstoredAnswer.Close);
+
+    private void RefuseUnstoredPublish(PacketType type, ushort packetIdentifier)
+    {
+        BrokerLog.PublishRefused(Logger, ClientId, "the message could not be stored");
+        if (type == PacketType.PubRec)
+        {
+            // The exchange ends with the failure code: the identifier is free for the client's next message.
+            _session?.Release(packetIdentifier);
+        }
+
+        RefuseUnstored(OutboundPacket.ForAcknowledgement(type, packetIdentifier, ReasonCode.UnspecifiedError));
+    }
 
     /// <summary>
     /// A QoS 1/2 PUBLISH while the store cannot write: not routed, and answered with 0x97 Quota exceeded (5.0) or a
