@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# QoS 1 throughput to persistent sessions (issue 6): Tern in memory, Tern on SQLite with ack durability and with
-# periodic durability, and Mosquitto with `persistence true`, in alternation, ROUNDS rounds each; prints one JSON line
-# per run and a table of ratios to Tern in memory (the median of the rounds). Each broker gets a fresh data directory.
+# QoS 1 throughput to persistent sessions (issue 6): P publisher -> persistent subscriber pairs (default 100), against
+# Tern in memory, Tern on SQLite with ack durability and with periodic durability, and Mosquitto with
+# `persistence true`, in alternation, ROUNDS rounds each; prints one JSON line per run and a table of ratios to Tern in
+# memory (the median of the rounds' delivered messages per second). Each broker gets a fresh data directory.
 #
 # Usage: bench/scenarios/persistence.sh [--rounds N] [--duration S] [--publishers P] [--out DIR]
 # Needs: the .NET SDK, mosquitto, jq, python3. Every loop below is bounded in count and time.
@@ -52,7 +53,7 @@ run() {
   esac
   pid=$!
   wait_listening "$port"
-  "${tern[@]}" bench fan-in --port "$port" --qos 1 --publishers "$publishers" --subscribers 1 --persistent \
+  "${tern[@]}" bench pairs --port "$port" --qos 1 --pairs "$publishers" --persistent \
     --duration "$duration" --warmup 1 --json | jq -c --arg kind "$kind" --argjson round "$round" '. + {kind: $kind, round: $round}' | tee -a "$out/results.jsonl"
   kill -TERM "$pid"; wait "$pid" || true
 }

@@ -17,13 +17,10 @@ internal sealed partial class SqliteDurableStore : IDurableStore
     private readonly string _path;
     private readonly Statements _statements;
 
-    private readonly DurableClock _clock;
-
     private SqliteDurableStore(SqliteConnection connection, string path, DurableClock clock)
     {
         _connection = connection;
         _path = path;
-        _clock = clock;
         _statements = new Statements(connection, clock);
     }
 
