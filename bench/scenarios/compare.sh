@@ -90,7 +90,8 @@ start_broker() {
   port=$(free_port)
   if [ -n "$cpus" ]; then pin=(taskset -c "$cpus"); fi
   if [ "$kind" = tern ]; then
-    "${pin[@]}" "$tern" broker --port "$port" --log-level Warning >"$out/$name.log" 2>&1 &
+    # In memory, as Mosquitto below runs without persistence: the like-for-like comparison (docs/persistence.md has the durable one).
+    "${pin[@]}" "$tern" broker --port "$port" --persistence memory --log-level Warning >"$out/$name.log" 2>&1 &
   else
     cat >"$out/$name.conf" <<EOF
 listener $port 127.0.0.1

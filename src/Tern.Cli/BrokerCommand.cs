@@ -20,7 +20,9 @@ internal static class BrokerCommand
         var httpPort = new Option<int?>("--http-port") { Description = "Port of the HTTP listener for metrics, health and the admin API (default 18083; 0 = any free port)." };
         var httpBind = new Option<string?>("--http-bind") { Description = "Address of the HTTP listener (default 127.0.0.1)." };
         var noHttp = new Option<bool>("--no-http") { Description = "Do not open the HTTP listener." };
-        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel, logFormat, httpPort, httpBind, noHttp, checkConfig };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the durable state (default ./tern-data)." };
+        var persistence = new Option<PersistenceMode?>("--persistence") { Description = "sqlite (default: sessions and retained messages survive restarts) or memory." };
+        var command = new Command("broker", "Run the MQTT broker.") { port, bind, config, logLevel, logFormat, httpPort, httpBind, noHttp, dataDir, persistence, checkConfig };
         command.SetAction((result, cancellationToken) => result.GetValue(checkConfig) is { } checkFile
             ? Task.FromResult(CheckConfiguration(checkFile, result.GetValue(port), result.GetValue(bind)))
             : RunAsync(
@@ -29,16 +31,17 @@ internal static class BrokerCommand
                 result.GetValue(bind),
                 new LogSettings(result.GetValue(logLevel), result.GetValue(logFormat)),
                 new HttpSettings(result.GetValue(httpPort), result.GetValue(httpBind), result.GetValue(noHttp)),
+                new StorageArguments(result.GetValue(dataDir), result.GetValue(persistence)),
                 cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, int? port, string? bind, LogSettings log, HttpSettings http, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? configFile, int? port, string? bind, LogSettings log, HttpSettings http, StorageArguments storage, CancellationToken cancellationToken)
     {
         BrokerOptions options;
         try
         {
-            options = BrokerConfiguration.Load(configFile, port, bind);
+            options = BrokerConfiguration.Load(configFile, port, bind, dataDirectory: storage.DataDirectory, persistence: storage.Mode);
             http.ApplyTo(options);
         }
         catch (ConfigurationProblemException ex)
@@ -74,6 +77,11 @@ internal static class BrokerCommand
             // Fail closed: a malformed password or ACL file stops the start, with its path and line.
             await Console.Error.WriteLineAsync($"tern broker: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (StorageProblem(ex) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"tern broker: {problem.Message}").ConfigureAwait(false);
+            return ExitCodes.Storage;
         }
 
         await using (broker.ConfigureAwait(false))
@@ -166,4 +174,26 @@ internal static class BrokerCommand
             }
         }
     }
+
+    // The start may wrap the storage problem (the host starts services together).
+    private static BrokerStorageException? StorageProblem(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is BrokerStorageException storage)
+            {
+                return storage;
+            }
+
+            if (ex is AggregateException aggregate && aggregate.InnerExceptions.Select(StorageProblem).FirstOrDefault(p => p is not null) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The --data-dir and --persistence options.</summary>
+    private readonly record struct StorageArguments(string? DataDirectory, PersistenceMode? Mode);
 }

@@ -7,14 +7,15 @@ namespace Tern.Cli;
 /// <summary>
 /// Builds <see cref="BrokerOptions"/> from three layers, each overriding the one before: the JSON file given with
 /// <c>--config</c>, environment variables prefixed <c>TERN_</c> (<c>TERN_MAXPACKETSIZE=65536</c>,
-/// <c>TERN_LISTENERS__0__PORT=1884</c>), and the command line (<c>--port</c>, <c>--bind</c>).
+/// <c>TERN_LISTENERS__0__PORT=1884</c>), and the command line (<c>--port</c>, <c>--bind</c>, <c>--data-dir</c>,
+/// <c>--persistence</c>). Unlike an embedded broker, <c>tern broker</c> stores its state in SQLite unless told otherwise.
 /// </summary>
 internal static class BrokerConfiguration
 {
     /// <summary>Loads and validates the options; throws <see cref="ConfigurationProblemException"/> with one clear message.</summary>
-    public static BrokerOptions Load(string? configFile, int? port, string? bind, IDictionary<string, string?>? environment = null)
+    public static BrokerOptions Load(string? configFile, int? port, string? bind, IDictionary<string, string?>? environment = null, string? dataDirectory = null, PersistenceMode? persistence = null)
     {
-        var options = Bind(configFile, port, bind, environment);
+        var options = Bind(configFile, port, bind, environment, dataDirectory, persistence);
         var problems = options.Validate();
         if (problems.Count > 0)
         {
@@ -78,7 +79,7 @@ internal static class BrokerConfiguration
     private static bool IsLoopback(string bind) =>
         bind == "localhost" || (System.Net.IPAddress.TryParse(bind, out var address) && System.Net.IPAddress.IsLoopback(address));
 
-    private static BrokerOptions Bind(string? configFile, int? port, string? bind, IDictionary<string, string?>? environment)
+    private static BrokerOptions Bind(string? configFile, int? port, string? bind, IDictionary<string, string?>? environment, string? dataDirectory = null, PersistenceMode? persistence = null)
     {
         var builder = new ConfigurationBuilder();
         if (configFile is not null)
@@ -114,6 +115,16 @@ internal static class BrokerConfiguration
             overrides["Listeners:0:Bind"] = bind;
         }
 
+        if (dataDirectory is not null)
+        {
+            overrides["Persistence:DataDirectory"] = dataDirectory;
+        }
+
+        if (persistence is not null)
+        {
+            overrides["Persistence:Mode"] = persistence.Value.ToString();
+        }
+
         builder.AddInMemoryCollection(overrides);
 
         IConfigurationRoot configuration;
@@ -126,7 +137,7 @@ internal static class BrokerConfiguration
             throw new ConfigurationProblemException($"cannot read configuration file '{configFile}': {(ex.InnerException ?? ex).Message}");
         }
 
-        var options = new BrokerOptions();
+        var options = new BrokerOptions { Persistence = { Mode = PersistenceMode.Sqlite } };
         try
         {
             // A misspelt key in the file is an error (it would silently leave a default in force); unrelated TERN_

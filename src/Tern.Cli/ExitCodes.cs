@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>A bad option, configuration file or value: nothing was started.</summary>
     public const int Usage = 2;
+
+    /// <summary><c>tern broker</c>: the data directory or its database cannot be used (unwritable, corrupt, truncated, from a newer version).</summary>
+    public const int Storage = 3;
 }

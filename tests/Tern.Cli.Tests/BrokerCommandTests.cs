@@ -7,7 +7,8 @@ public class BrokerCommandTests
 {
     private static async Task<(Tern.TestKit.Processes.ChildProcess Process, int Port)> StartBrokerAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
     {
-        var process = TernProcess.Start(environment, ["broker", .. arguments]);
+        // In memory: these tests are about the command, not about storage (tests/Tern.Persistence.Tests), and leave no files.
+        var process = TernProcess.Start(environment, ["broker", "--persistence", "memory", .. arguments]);
         string line = await process.ExpectLineAsync(l => l.StartsWith("listening on mqtt://", StringComparison.Ordinal), "the listening line", TernProcess.Timeout);
         int port = int.Parse(line[(line.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
         return (process, port);
@@ -131,7 +132,7 @@ public class BrokerCommandTests
         var (first, port) = await StartBrokerAsync(null, "--port", "0");
         await using (first)
         {
-            var result = await TernProcess.RunAsync("broker", "--port", port.ToString(CultureInfo.InvariantCulture));
+            var result = await TernProcess.RunAsync("broker", "--persistence", "memory", "--port", port.ToString(CultureInfo.InvariantCulture));
 
             Assert.Equal(1, result.ExitCode);
             Assert.Contains("cannot listen", result.ErrorOutput, StringComparison.Ordinal);

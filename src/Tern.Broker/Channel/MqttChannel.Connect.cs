@@ -148,7 +148,9 @@ internal sealed partial class MqttChannel
                 SendConnAck(present, connack);
                 BrokerLog.ClientConnected(Logger, clientId, _connection.RemoteEndPoint, VersionName(ProtocolVersion), cleanStart, KeepAlive, present);
             },
-            out var displaced);
+            out var displaced,
+            _will,
+            _willDelay);
         _session = session;
         session.Client = _client;
         _engine.Metrics.ClientConnected();

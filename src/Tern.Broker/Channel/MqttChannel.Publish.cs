@@ -63,6 +63,12 @@ internal sealed partial class MqttChannel
         }
 
         var session = _session!;
+        if (publish.QoS != QualityOfService.AtMostOnce && StoreFaulted)
+        {
+            return RefuseWhileStoreFaulted(publish);
+        }
+
+        long writesBefore = Persistence.DurableWriter.ThreadWrites;
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
@@ -70,7 +76,7 @@ internal sealed partial class MqttChannel
                 return true;
             case QualityOfService.AtLeastOnce:
                 int delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
-                _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubAck, publish.PacketIdentifier, NoMatchingSubscribers(delivered)));
+                AcknowledgePublish(PacketType.PubAck, publish.PacketIdentifier, NoMatchingSubscribers(delivered), writesBefore);
                 return true;
             default:
                 // Exactly once: route the first copy of a packet identifier only; a resend before PUBREL is answered
@@ -85,11 +91,11 @@ internal sealed partial class MqttChannel
                     }
 
                     delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
-                    _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubRec, publish.PacketIdentifier, NoMatchingSubscribers(delivered)));
+                    AcknowledgePublish(PacketType.PubRec, publish.PacketIdentifier, NoMatchingSubscribers(delivered), writesBefore);
                 }
                 else
                 {
-                    _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubRec, publish.PacketIdentifier));
+                    Acknowledge(OutboundPacket.ForAcknowledgement(PacketType.PubRec, publish.PacketIdentifier), writesBefore);
                 }
 
                 return true;
@@ -158,6 +164,7 @@ internal sealed partial class MqttChannel
         }
 
         var session = _session!;
+        long writesBefore = Persistence.DurableWriter.ThreadWrites;
         switch (ack.Type)
         {
             case PacketType.PubAck:
@@ -172,11 +179,11 @@ internal sealed partial class MqttChannel
                 }
 
                 bool known = session.Received(ack.PacketIdentifier);
-                _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubRel, ack.PacketIdentifier, known ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound));
+                AcknowledgeOrClose(OutboundPacket.ForAcknowledgement(PacketType.PubRel, ack.PacketIdentifier, known ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound), writesBefore);
                 break;
             case PacketType.PubRel:
                 bool released = session.Release(ack.PacketIdentifier);
-                _connection.Enqueue(OutboundPacket.ForAcknowledgement(PacketType.PubComp, ack.PacketIdentifier, released ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound));
+                AcknowledgeOrClose(OutboundPacket.ForAcknowledgement(PacketType.PubComp, ack.PacketIdentifier, released ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound), writesBefore);
                 break;
             case PacketType.PubComp:
                 session.Complete(ack.PacketIdentifier);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Tern.Broker.Connections;
 using Tern.Broker.Routing;
 using Tern.Broker.Sessions;
 using Tern.Protocol;
@@ -33,6 +34,7 @@ internal sealed partial class MqttChannel
         }
 
         var session = _session!;
+        long writesBefore = Persistence.DurableWriter.ThreadWrites;
         var codes = new ReasonCode[subscribe.Subscriptions.Count];
         var granted = new List<(byte[] Filter, QualityOfService QoS, Tern.Protocol.Packets.RetainHandling Handling, bool IsNew)>(codes.Length);
         int i = 0;
@@ -74,31 +76,36 @@ internal sealed partial class MqttChannel
             // A SUBSCRIBE for a filter the session already has replaces that subscription ([MQTT-3.8.4-3]).
             bool replaced = _engine.Tree.Subscribe(filter, session, entry);
             var filterBytes = filter.ToArray();
-            session.SetSubscription(Encoding.UTF8.GetString(filterBytes), new SubscriptionGrant(qos));
+            session.SetSubscription(Encoding.UTF8.GetString(filterBytes), new SubscriptionGrant(qos, entry));
             codes[i++] = (ReasonCode)(byte)qos;
             granted.Add((filterBytes, qos, IsV5 ? request.Options.RetainHandling : Tern.Protocol.Packets.RetainHandling.SendAtSubscribe, !replaced));
         }
 
         var writer = new ArrayBufferWriter<byte>(8 + codes.Length);
         SubAckPacket.Write(writer, new SubAckPacket { PacketIdentifier = subscribe.PacketIdentifier, ReasonCodes = codes }, ProtocolVersion);
-        Send(writer.WrittenSpan.ToArray());
+        var subAck = writer.WrittenSpan.ToArray();
+        AcknowledgeSubscribe(subscribe.PacketIdentifier, codes, granted.ConvertAll(g => g.Filter), SendSubAckAndRetained, writesBefore);
+        return true;
 
-        // Retained messages follow the SUBACK; shared subscriptions never receive them (5.0 §4.8.2).
-        foreach (var (filter, qos, handling, isNew) in granted)
+        void SendSubAckAndRetained()
         {
-            bool send = handling switch
+            Send(subAck);
+
+            // Retained messages follow the SUBACK; shared subscriptions never receive them (5.0 §4.8.2).
+            foreach (var (filter, qos, handling, isNew) in granted)
             {
-                Tern.Protocol.Packets.RetainHandling.SendAtSubscribe => true,
-                Tern.Protocol.Packets.RetainHandling.SendAtSubscribeIfNew => isNew,
-                _ => false,
-            };
-            if (send && !SharedSubscription.IsShared(filter))
-            {
-                _engine.Router.SendRetained(session, filter, qos, subscriptionIdentifier);
+                bool send = handling switch
+                {
+                    Tern.Protocol.Packets.RetainHandling.SendAtSubscribe => true,
+                    Tern.Protocol.Packets.RetainHandling.SendAtSubscribeIfNew => isNew,
+                    _ => false,
+                };
+                if (send && !SharedSubscription.IsShared(filter))
+                {
+                    _engine.Router.SendRetained(session, filter, qos, subscriptionIdentifier);
+                }
             }
         }
-
-        return true;
     }
 
     /// <summary>
@@ -130,6 +137,7 @@ internal sealed partial class MqttChannel
         }
 
         var session = _session!;
+        long writesBefore = Persistence.DurableWriter.ThreadWrites;
         var codes = new ReasonCode[unsubscribe.TopicFilters.Count];
         int i = 0;
         foreach (var filter in unsubscribe.TopicFilters)
@@ -141,7 +149,7 @@ internal sealed partial class MqttChannel
 
         var writer = new ArrayBufferWriter<byte>(8 + codes.Length);
         UnsubAckPacket.Write(writer, new UnsubAckPacket { PacketIdentifier = unsubscribe.PacketIdentifier, ReasonCodes = codes }, ProtocolVersion);
-        Send(writer.WrittenSpan.ToArray());
+        Acknowledge(OutboundPacket.ForBytes(writer.WrittenSpan.ToArray()), writesBefore);
         return true;
     }
 }

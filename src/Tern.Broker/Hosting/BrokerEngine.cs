@@ -16,14 +16,14 @@ namespace Tern.Broker.Hosting;
 /// router, the live channels, and the heartbeat that enforces connect timeouts and keep alive. One per broker; the
 /// Kestrel connection handler creates a connection per socket and hands it this engine.
 /// </summary>
-internal sealed class BrokerEngine : IDisposable
+internal sealed partial class BrokerEngine : IDisposable
 {
     private readonly ConcurrentDictionary<MqttChannel, byte> _channels = new();
     private readonly ITimer _heartbeat;
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _shuttingDown;
 
-    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms, Security.BrokerSecurity security)
+    public BrokerEngine(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, BrokerMetrics metrics, IEnumerable<IEnhancedAuthenticationMechanism> authenticationMechanisms, Security.BrokerSecurity security, IDurableStoreFactory? durableStoreFactory = null)
     {
         var mechanisms = authenticationMechanisms.ToList();
         Security = security;
@@ -48,11 +48,16 @@ internal sealed class BrokerEngine : IDisposable
         Metrics = metrics;
         StartedAt = timeProvider.GetTimestamp();
         Tree = new SubscriptionTree<MqttSession>(new SessionSharedSubscriptionSelector(Options.SharedSubscriptionStrategy));
-        Retained = new RetainedMessageStore();
+        var durableState = OpenDurableStore(durableStoreFactory);
+        Retained = new RetainedMessageStore(Durable);
         Router = new MessageRouter(Tree, Retained, timeProvider) { Authorization = security.Authorization };
         Limits = new BrokerLimits(Options, timeProvider, metrics, Logger);
         var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped) { MaxQueuedBytes = Options.MaxQueuedBytes };
-        Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId));
+        Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId), Durable);
+        if (durableState is not null)
+        {
+            RestoreDurableState(durableState);
+        }
         _heartbeat = timeProvider.CreateTimer(_ => OnHeartbeat(), null, Options.HeartbeatInterval, Options.HeartbeatInterval);
         metrics.Observe(this);
     }
@@ -81,6 +86,9 @@ internal sealed class BrokerEngine : IDisposable
 
     /// <summary>Connection admission, the memory guard and the count of every limit hit.</summary>
     public BrokerLimits Limits { get; }
+
+    /// <summary>The writer of durable state; null in memory mode.</summary>
+    public DurableWriter? Durable { get; private set; }
 
     /// <summary>When the engine started, as a <see cref="TimeProvider"/> timestamp.</summary>
     public long StartedAt { get; }
@@ -216,5 +224,9 @@ internal sealed class BrokerEngine : IDisposable
         Limits.OnHeartbeat();
     }
 
-    public void Dispose() => _heartbeat.Dispose();
+    public void Dispose()
+    {
+        _heartbeat.Dispose();
+        Durable?.Dispose();
+    }
 }

@@ -186,6 +186,9 @@ public sealed class BrokerOptions
     /// <summary>The HTTP listener for metrics, health checks and the admin API (see docs/operations.md).</summary>
     public BrokerHttpOptions Http { get; set; } = new();
 
+    /// <summary>Durable state: in memory (the default here) or in SQLite (the default of <c>tern broker</c>); see docs/persistence.md.</summary>
+    public PersistenceOptions Persistence { get; set; } = new();
+
     /// <summary>Checks the settings; returns the problems found, empty when they are good.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -238,6 +241,8 @@ public sealed class BrokerOptions
         }
 
         problems.AddRange(Http.Validate(Security));
+
+        problems.AddRange(Persistence.Validate());
         return problems;
     }
 }

@@ -8,8 +8,12 @@ namespace Tern.Broker.Retained;
 /// Retained messages in a trie of topic levels, so a wildcard subscription walks only the branches its filter can
 /// reach instead of scanning every retained topic. Match costs O(levels of the filter + nodes under a '#').
 /// </summary>
-/// <remarks>Reads and writes take one lock: retained traffic is a small share of a broker's work, and SUBSCRIBE is rarer still.</remarks>
-internal sealed class RetainedMessageStore : IRetainedMessageStore
+/// <remarks>
+/// Reads and writes take one lock: retained traffic is a small share of a broker's work, and SUBSCRIBE is rarer still.
+/// With a durable store every change is recorded there too, except for <c>$SYS/</c> topics, which the broker
+/// publishes again after a start.
+/// </remarks>
+internal sealed class RetainedMessageStore(DurableWriter? durable = null) : IRetainedMessageStore
 {
     private readonly object _gate = new();
     private readonly Node _root = new(null, "");
@@ -18,6 +22,17 @@ internal sealed class RetainedMessageStore : IRetainedMessageStore
     public int Count => Volatile.Read(ref _count);
 
     public void Set(BrokerMessage message)
+    {
+        if (durable is not null && !IsSys(message.Topic))
+        {
+            durable.Write(new RetainedSet(message));
+        }
+
+        Load(message);
+    }
+
+    /// <summary>Puts a message read from the durable store back, without recording it again.</summary>
+    public void Load(BrokerMessage message)
     {
         lock (_gate)
         {
@@ -65,6 +80,10 @@ internal sealed class RetainedMessageStore : IRetainedMessageStore
 
             node.Message = null;
             _count--;
+            if (durable is not null && !IsSys(topic))
+            {
+                durable.Write(new RetainedRemoved(Encoding.UTF8.GetString(topic)));
+            }
 
             // Prune empty branches so the trie shrinks back.
             while (node.Parent is { } parent && node.Message is null && (node.Children is null || node.Children.Count == 0))
@@ -170,6 +189,8 @@ internal sealed class RetainedMessageStore : IRetainedMessageStore
             }
         }
     }
+
+    private static bool IsSys(ReadOnlySpan<byte> topic) => topic.StartsWith("$SYS/"u8);
 
     private static List<string> Levels(ReadOnlySpan<byte> topic) => [.. Encoding.UTF8.GetString(topic).Split('/')];
 

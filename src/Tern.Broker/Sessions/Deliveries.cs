@@ -7,14 +7,15 @@ namespace Tern.Broker.Sessions;
 /// <summary>
 /// One message for one session: at the QoS and retain flag it is sent with, the shared subscription group it came
 /// through (so it can go to another member if this one leaves), and the Subscription Identifiers of the matching
-/// subscriptions (MQTT 5.0).
+/// subscriptions (MQTT 5.0), and its key in the durable store (0 when it is not stored).
 /// </summary>
 internal readonly record struct Delivery(
     BrokerMessage Message,
     QualityOfService QoS,
     bool Retain,
     SharedSubscriptionGroup<MqttSession>? Group = null,
-    int[]? SubscriptionIdentifiers = null);
+    int[]? SubscriptionIdentifiers = null,
+    long StoreId = 0);
 
 /// <summary>A QoS 1/2 message sent to the client and not yet fully acknowledged.</summary>
 internal sealed class InflightDelivery(ushort packetIdentifier, Delivery delivery)
@@ -27,6 +28,9 @@ internal sealed class InflightDelivery(ushort packetIdentifier, Delivery deliver
 
     /// <summary>QoS 2: PUBREC arrived and PUBREL was sent; waiting for PUBCOMP. Resent as PUBREL, never as PUBLISH ([MQTT-4.4.0-1]).</summary>
     public bool Released { get; set; }
+
+    /// <summary>The key of the message in the durable store; 0 when it is not stored.</summary>
+    public long StoreId => Delivery.StoreId;
 }
 
 /// <summary>What became of a message handed to a session.</summary>

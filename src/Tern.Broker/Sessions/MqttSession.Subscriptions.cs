@@ -11,6 +11,7 @@ internal sealed partial class MqttSession
         {
             bool replaced = _subscriptions.ContainsKey(topicFilter);
             _subscriptions[topicFilter] = grant;
+            _durable?.Write(new Persistence.SubscriptionSet(ClientId, topicFilter, grant.Options with { GrantedQoS = grant.QoS }));
             return replaced;
         }
     }
@@ -20,7 +21,13 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            return _subscriptions.Remove(topicFilter);
+            if (!_subscriptions.Remove(topicFilter))
+            {
+                return false;
+            }
+
+            _durable?.Write(new Persistence.SubscriptionRemoved(ClientId, topicFilter));
+            return true;
         }
     }
 

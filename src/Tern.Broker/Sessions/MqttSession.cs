@@ -1,5 +1,6 @@
 using Tern.Broker.Limits;
 using Tern.Broker.Messages;
+using Tern.Broker.Persistence;
 using Tern.Protocol;
 
 namespace Tern.Broker.Sessions;
@@ -13,7 +14,8 @@ namespace Tern.Broker.Sessions;
 /// Thread-safety: publishers deliver from their own read loops while the owning connection acknowledges from its read
 /// loop, so every mutation takes the session's lock. The lock is held only to move entries between queues and to
 /// hand packets to the connection's writer queue, which never blocks. Timers and the pending will are owned by
-/// <see cref="SessionRegistry"/> and touched only under its lock.
+/// <see cref="SessionRegistry"/> and touched only under its lock. A persistent session with a durable store records
+/// each change of its state there as it happens (MqttSession.Durability.cs).
 /// </remarks>
 internal sealed partial class MqttSession
 {
@@ -141,11 +143,11 @@ internal sealed partial class MqttSession
             {
                 if (entry.Released)
                 {
-                    connection.SendPubRel(entry.PacketIdentifier);
+                    SendPubRel(connection, entry.PacketIdentifier);
                 }
                 else
                 {
-                    connection.SendPublish(Encode(connection, entry.Delivery), entry.PacketIdentifier, duplicate: true);
+                    SendPublish(connection, Encode(connection, entry.Delivery), entry.PacketIdentifier, duplicate: true, entry.QoS);
                 }
             }
 
@@ -175,7 +177,8 @@ internal sealed partial class MqttSession
                 var next = node.Next;
                 if (node.Value.Group is not null)
                 {
-                    (orphans ??= []).Add(node.Value);
+                    (orphans ??= []).Add(node.Value with { StoreId = 0 });
+                    Forget(node.Value);
                     _pending.Remove(node);
                 }
 
@@ -187,7 +190,8 @@ internal sealed partial class MqttSession
                 var entry = _inflight[i];
                 if (entry.Delivery.Group is not null && entry.QoS == QualityOfService.AtLeastOnce)
                 {
-                    (orphans ??= []).Insert(0, entry.Delivery);
+                    (orphans ??= []).Insert(0, entry.Delivery with { StoreId = 0 });
+                    Forget(entry.Delivery);
                     _inflight.RemoveAt(i);
                 }
             }
@@ -241,7 +245,7 @@ internal sealed partial class MqttSession
         // Order is kept: while anything waits in the queue, new messages queue behind it.
         if (connection is not null && _pending.Count == 0 && _inflight.Count < connection.SendWindow)
         {
-            return Send(connection, delivery);
+            return Send(connection, delivery, isNew: true);
         }
 
         if (OverflowsQueuedBytes(delivery, out var bytesOutcome))
@@ -256,12 +260,13 @@ internal sealed partial class MqttSession
                 return DeliveryOutcome.DroppedQueueFull;
             }
 
+            Forget(_pending.First!.Value);
             _pending.RemoveFirst();
-            _pending.AddLast(delivery);
+            _pending.AddLast(Store(delivery, 0));
             return DeliveryOutcome.DroppedQueueFull;
         }
 
-        _pending.AddLast(delivery);
+        _pending.AddLast(Store(delivery, 0));
         return DeliveryOutcome.Queued;
     }
 
@@ -280,6 +285,11 @@ internal sealed partial class MqttSession
             {
                 if (entry.PacketIdentifier == packetIdentifier && entry.QoS == QualityOfService.ExactlyOnce)
                 {
+                    if (!entry.Released && entry.StoreId != 0)
+                    {
+                        _durable?.Write(new MessageReleased(entry.StoreId));
+                    }
+
                     entry.Released = true;
                     return true;
                 }
@@ -297,7 +307,13 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            return _awaitingRelease.Add(packetIdentifier);
+            if (!_awaitingRelease.Add(packetIdentifier))
+            {
+                return false;
+            }
+
+            _durable?.Write(new ReleaseAwaited(ClientId, packetIdentifier));
+            return true;
         }
     }
 
@@ -318,7 +334,13 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            return _awaitingRelease.Remove(packetIdentifier);
+            if (!_awaitingRelease.Remove(packetIdentifier))
+            {
+                return false;
+            }
+
+            _durable?.Write(new ReleaseCompleted(ClientId, packetIdentifier));
+            return true;
         }
     }
 
@@ -344,6 +366,7 @@ internal sealed partial class MqttSession
                 return false;
             }
 
+            Forget(_inflight[index].Delivery);
             _inflight.RemoveAt(index);
             FillWindow();
             return true;
@@ -359,9 +382,10 @@ internal sealed partial class MqttSession
         {
             var delivery = _pending.First!.Value;
             _pending.RemoveFirst();
-            var outcome = delivery.Message.IsExpired(now) ? DeliveryOutcome.DroppedExpired : Send(connection, delivery);
+            var outcome = delivery.Message.IsExpired(now) ? DeliveryOutcome.DroppedExpired : Send(connection, delivery, isNew: false);
             if (outcome != DeliveryOutcome.Sent)
             {
+                Forget(delivery);
                 _limits.Dropped(this, outcome);
             }
         }
@@ -372,8 +396,9 @@ internal sealed partial class MqttSession
         }
     }
 
-    // Caller holds the lock.
-    private DeliveryOutcome Send(ISessionConnection connection, in Delivery delivery)
+    // Caller holds the lock. A new delivery is stored (once sent: with its packet identifier), a queued one was stored
+    // when it was queued and now gets its packet identifier.
+    private DeliveryOutcome Send(ISessionConnection connection, Delivery delivery, bool isNew)
     {
         var encoded = Encode(connection, delivery);
         if (encoded.Bytes.Length > connection.MaximumPacketSize)
@@ -382,8 +407,17 @@ internal sealed partial class MqttSession
         }
 
         ushort id = NextPacketIdentifier();
+        if (isNew)
+        {
+            delivery = Store(delivery, id);
+        }
+        else if (delivery.StoreId != 0)
+        {
+            _durable?.Write(new MessageSent(delivery.StoreId, id));
+        }
+
         _inflight.Add(new InflightDelivery(id, delivery));
-        connection.SendPublish(encoded, id, duplicate: false);
+        SendPublish(connection, encoded, id, duplicate: false, delivery.QoS);
         return DeliveryOutcome.Sent;
     }
 

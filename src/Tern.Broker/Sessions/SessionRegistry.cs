@@ -15,8 +15,10 @@ namespace Tern.Broker.Sessions;
 /// <remarks>
 /// Connect, disconnect, expiry and will timers run under one lock, so that two connections racing for one id are
 /// ordered and the CONNACK of the winner is queued before any message of its session. Publishing never takes it.
+/// With a durable store, persistent sessions (expiry above 0 when created) are recorded as they are created, resumed,
+/// left and ended; SessionRegistry.Restore.cs rebuilds them at start.
 /// </remarks>
-internal sealed class SessionRegistry
+internal sealed partial class SessionRegistry
 {
     private readonly object _gate = new();
     private readonly ISessionStore _store;
@@ -26,6 +28,7 @@ internal sealed class SessionRegistry
     private readonly Action<List<Delivery>> _redeliver;
     private readonly Action<MqttSession> _ended;
     private long _expired;
+    private readonly DurableWriter? _durable;
 
     public SessionRegistry(
         ISessionStore store,
@@ -33,8 +36,10 @@ internal sealed class SessionRegistry
         SessionLimits limits,
         Action<BrokerMessage, MqttSession?> publishWill,
         Action<List<Delivery>> redeliver,
-        Action<MqttSession> ended)
+        Action<MqttSession> ended,
+        DurableWriter? durable = null)
     {
+        _durable = durable;
         _store = store;
         _tree = tree;
         _limits = limits;
@@ -57,7 +62,9 @@ internal sealed class SessionRegistry
     /// lock, in this order: the displaced connection (if any) is detached and reported through
     /// <paramref name="displaced"/>; a will waiting for its delay is cancelled (the client is back); then
     /// <paramref name="beforeAttach"/> runs with "session present" (the caller queues CONNACK there); then the session
-    /// is attached, which resends what was in flight and fills the window.
+    /// is attached, which resends what was in flight and fills the window. <paramref name="will"/> and
+    /// <paramref name="willDelay"/> are the new connection's will, recorded with a persistent session so that a crash
+    /// does not lose it.
     /// </summary>
     public MqttSession Connect(
         string clientId,
@@ -65,7 +72,9 @@ internal sealed class SessionRegistry
         uint expiryInterval,
         ISessionConnection connection,
         Action<bool> beforeAttach,
-        out ISessionConnection? displaced)
+        out ISessionConnection? displaced,
+        BrokerMessage? will = null,
+        uint willDelay = 0)
     {
         lock (_gate)
         {
@@ -96,8 +105,15 @@ internal sealed class SessionRegistry
             session.ExpiryInterval = expiryInterval;
             if (existing is null)
             {
+                if (_durable is not null && expiryInterval > 0)
+                {
+                    session.Durable = _durable;
+                }
+
                 _store.Save(session);
             }
+
+            session.Durable?.Write(new SessionConnected(clientId, expiryInterval, will, willDelay));
 
             beforeAttach(present);
             session.Attach(connection);
@@ -155,6 +171,11 @@ internal sealed class SessionRegistry
                 return true;
             }
 
+            if (session.Durable is { } durable)
+            {
+                durable.Write(new SessionDisconnected(session.ClientId, session.ExpiryInterval, durable.Clock.NowUnixMs, session.PendingWill, willDelay));
+            }
+
             if (session.ExpiryInterval != MqttSession.NeverExpires)
             {
                 session.ExpiryTimer = new DeadlineTimer(_limits.Time, Seconds(session.ExpiryInterval), () => Expire(session));
@@ -198,6 +219,7 @@ internal sealed class SessionRegistry
             if (session.PendingWill is { } will && session.Connection is null)
             {
                 session.PendingWill = null;
+                session.Durable?.Write(new SessionWillCleared(session.ClientId));
                 _publishWill(will, session);
             }
         }
@@ -216,6 +238,8 @@ internal sealed class SessionRegistry
 
         _store.Remove(session);
         _tree.RemoveAll(session);
+        session.Durable?.Write(new SessionRemoved(session.ClientId));
+        session.Durable = null;
         session.Clear();
         _ended(session);
     }

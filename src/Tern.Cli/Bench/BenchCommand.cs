@@ -23,7 +23,7 @@ internal static class BenchCommand
         {
             scenario,
             o.Host, o.Port, o.Protocol, o.QoS, o.Size, o.Duration, o.Count, o.Warmup, o.Publishers, o.Subscribers, o.Pairs,
-            o.Rate, o.Inflight, o.Connections, o.Concurrency, o.SourceAddresses, o.Hold, o.Drain, o.Topic, o.Json,
+            o.Rate, o.Inflight, o.Connections, o.Concurrency, o.SourceAddresses, o.Hold, o.Drain, o.Topic, o.Json, o.Persistent,
         };
         command.SetAction((result, cancellationToken) => RunAsync(result, result.GetValue(scenario)!, o, cancellationToken));
         return command;
@@ -155,6 +155,8 @@ internal static class BenchCommand
 
         public Option<bool> Json { get; } = new("--json") { Description = "Print the result as one JSON object on one line, and no progress." };
 
+        public Option<bool> Persistent { get; } = new("--persistent") { Description = "Subscribers use persistent sessions (Clean Session 0), which a broker with durable state stores." };
+
         public BenchSettings ToSettings(ParseResult p, string scenarioName)
         {
             var scenario = scenarioName switch
@@ -266,6 +268,7 @@ internal static class BenchCommand
                 TopicPrefix = topic ?? $"tern/bench/{run}",
                 ClientIdPrefix = $"tb{run}",
                 Json = p.GetValue(Json),
+                PersistentSubscribers = p.GetValue(Persistent),
             };
         }
 

@@ -76,7 +76,7 @@ internal sealed partial class BenchConnection : IAsyncDisposable
     /// </summary>
     /// <exception cref="BenchException">The connection or the CONNACK failed; the message says why.</exception>
     public static async Task<BenchConnection> OpenAsync(
-        EndPoint broker, string host, int port, IPAddress? source, string clientId, string name, ProtocolVersion version, LatencySamples? latency, CancellationToken cancellationToken)
+        EndPoint broker, string host, int port, IPAddress? source, string clientId, string name, ProtocolVersion version, LatencySamples? latency, CancellationToken cancellationToken, bool persistent = false)
     {
         var socket = new Socket(broker.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -97,7 +97,7 @@ internal sealed partial class BenchConnection : IAsyncDisposable
         var connection = new BenchConnection(socket, name, version, latency);
         try
         {
-            await connection.HandshakeAsync(clientId, cancellationToken).ConfigureAwait(false);
+            await connection.HandshakeAsync(clientId, persistent, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or BenchException)
@@ -172,12 +172,20 @@ internal sealed partial class BenchConnection : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private async Task HandshakeAsync(string clientId, CancellationToken cancellationToken)
+    private async Task HandshakeAsync(string clientId, bool persistent, CancellationToken cancellationToken)
     {
+        // A persistent 5.0 session needs a Session Expiry Interval: 0xFFFFFFFF, never expires (5.0 §3.1.2.11.2).
+        var properties = new PropertyBuilder();
+        if (persistent && Version == ProtocolVersion.V500)
+        {
+            properties.AddUInt32(PropertyId.SessionExpiryInterval, uint.MaxValue);
+        }
+
         ConnectPacket.Write(_send, new ConnectPacket
         {
             ProtocolVersion = Version,
-            CleanSession = true,
+            CleanSession = !persistent,
+            Properties = new MqttProperties(properties.Span),
             KeepAlive = 0,
             ClientIdentifier = Encoding.UTF8.GetBytes(clientId),
         });

@@ -89,6 +89,9 @@ internal sealed record BenchSettings
 
     public bool Json { get; init; }
 
+    /// <summary>Subscribers keep persistent sessions (3.1.1 Clean Session 0, 5.0 Session Expiry 0xFFFFFFFF), so a broker with durable state stores what it routes to them.</summary>
+    public bool PersistentSubscribers { get; init; }
+
     /// <summary>The hard bound of the measured phase in count mode: a count that is never reached still ends.</summary>
     public TimeSpan TimeLimit => Duration ?? TimeSpan.FromSeconds(300);
 

@@ -47,7 +47,8 @@ internal static class Connector
         var source = s.SourceAddresses.Count == 0 ? null : s.SourceAddresses[index % s.SourceAddresses.Count];
         string clientId = string.Create(CultureInfo.InvariantCulture, $"{s.ClientIdPrefix}-{tag}{index}");
         string name = string.Create(CultureInfo.InvariantCulture, $"{role} {index}");
-        return BenchConnection.OpenAsync(broker, s.Host, s.Port, source, clientId, name, s.Protocol, latency ? new LatencySamples() : null, cancellationToken);
+        bool persistent = s.PersistentSubscribers && role == "subscriber";
+        return BenchConnection.OpenAsync(broker, s.Host, s.Port, source, clientId, name, s.Protocol, latency ? new LatencySamples() : null, cancellationToken, persistent);
     }
 
     /// <summary>Sends DISCONNECT on each connection and closes it, a bounded number at a time.</summary>

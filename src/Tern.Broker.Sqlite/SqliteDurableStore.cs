@@ -1,0 +1,151 @@
+using Microsoft.Data.Sqlite;
+using Tern.Broker.Persistence;
+
+namespace Tern.Broker.Sqlite;
+
+/// <summary>
+/// The durable store in one SQLite file, <c>tern.db</c> in the data directory, in WAL mode. Ack durability commits
+/// with <c>synchronous=FULL</c> (each commit is fsynced: acknowledged means on disk); periodic durability with
+/// <c>synchronous=NORMAL</c>. One connection, used by the writer thread only (and by <see cref="Load"/> before it starts).
+/// </summary>
+internal sealed partial class SqliteDurableStore : IDurableStore
+{
+    /// <summary>The database file's name inside the data directory.</summary>
+    public const string FileName = "tern.db";
+
+    private readonly SqliteConnection _connection;
+    private readonly string _path;
+    private readonly Statements _statements;
+
+    private SqliteDurableStore(SqliteConnection connection, string path, DurableClock clock)
+    {
+        _connection = connection;
+        _path = path;
+        _statements = new Statements(connection, clock);
+    }
+
+    /// <summary>
+    /// Opens the database of <paramref name="options"/>, creating the directory and the file when missing, checks it
+    /// (<c>PRAGMA quick_check</c>) and brings its schema up to date. Throws <see cref="BrokerStorageException"/> with
+    /// the path and the cause when the directory cannot be used or the file is not a sound Tern database.
+    /// </summary>
+    public static SqliteDurableStore Open(PersistenceOptions options, TimeProvider time)
+    {
+        string directory = Path.GetFullPath(options.DataDirectory);
+        string path = Path.Combine(directory, FileName);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BrokerStorageException($"cannot create the data directory '{directory}': {ex.Message}", ex);
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Check(connection, path);
+            Migrate(connection, path);
+            Execute(connection, options.Durability == DurabilityMode.Ack ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+            return new SqliteDurableStore(connection, path, new DurableClock(time));
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new BrokerStorageException(Describe(path, ex), ex);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs)
+    {
+        using var transaction = _connection.BeginTransaction();
+        _statements.Begin(transaction);
+        foreach (var operation in operations)
+        {
+            _statements.Apply(operation);
+        }
+
+        _statements.SetLastAlive(nowUnixMs);
+        transaction.Commit();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _statements.Dispose();
+        _connection.Dispose();
+    }
+
+    internal static string Describe(string path, SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        26 => $"the database '{path}' is not a SQLite database, or its header is damaged (SQLite error 26). Move it aside or restore a backup; the broker does not start over it with an empty state.",
+        11 => $"the database '{path}' is corrupt (SQLite error 11: {ex.Message}). Move it aside or restore a backup; the broker does not start over it with an empty state.",
+        _ => $"cannot use the database '{path}': {ex.Message}",
+    };
+
+    private static void Check(SqliteConnection connection, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA quick_check;";
+        var problems = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                problems.Add(reader.GetString(0));
+            }
+        }
+
+        if (problems is not ["ok"])
+        {
+            throw new BrokerStorageException($"the database '{path}' failed its integrity check: {string.Join("; ", problems.Take(5))}. Move it aside or restore a backup; the broker does not start over it with an empty state.");
+        }
+    }
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        long version = Scalar(connection, "PRAGMA user_version;");
+        if (version > SqliteSchema.Version)
+        {
+            throw new BrokerStorageException($"the database '{path}' has schema version {version}, newer than this broker's {SqliteSchema.Version}; run a newer Tern.");
+        }
+
+        for (long v = version; v < SqliteSchema.Version; v++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = SqliteSchema.Migrations[v] + $"\nPRAGMA user_version = {v + 1};";
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Tern.Broker.Messages;
+using Tern.Broker.Persistence;
+
+namespace Tern.Broker.Sqlite;
+
+/// <summary>One prepared command per kind of operation, reused for every batch: a batch costs parameter binding and stepping, not SQL parsing.</summary>
+internal sealed class Statements : IDisposable
+{
+    private readonly List<SqliteCommand> _all = [];
+    private readonly SqliteCommand _sessionConnected;
+    private readonly SqliteCommand _sessionDisconnected;
+    private readonly SqliteCommand _willCleared;
+    private readonly SqliteCommand[] _sessionRemoved;
+    private readonly SqliteCommand _subscriptionSet;
+    private readonly SqliteCommand _subscriptionRemoved;
+    private readonly SqliteCommand _messageQueued;
+    private readonly SqliteCommand _messageSent;
+    private readonly SqliteCommand _messageReleased;
+    private readonly SqliteCommand _messageRemoved;
+    private readonly SqliteCommand _releaseAwaited;
+    private readonly SqliteCommand _releaseCompleted;
+    private readonly SqliteCommand _retainedSet;
+    private readonly SqliteCommand _retainedRemoved;
+    private readonly SqliteCommand _lastAlive;
+    private readonly DurableClock _clock;
+
+    public Statements(SqliteConnection connection, DurableClock clock)
+    {
+        _clock = clock;
+        _sessionConnected = Create(connection, """
+            INSERT INTO sessions (client_id, expiry_interval, disconnected_at, will_delay, will_topic, will_properties, will_payload, will_qos, will_retain, will_expires_at)
+            VALUES ($c, $e, NULL, $wd, $wt, $wp, $wy, $wq, $wr, $wx)
+            ON CONFLICT (client_id) DO UPDATE SET expiry_interval = $e, disconnected_at = NULL, will_delay = $wd, will_topic = $wt,
+                will_properties = $wp, will_payload = $wy, will_qos = $wq, will_retain = $wr, will_expires_at = $wx
+            """, "$c", "$e", "$wd", "$wt", "$wp", "$wy", "$wq", "$wr", "$wx");
+        _sessionDisconnected = Create(connection, """
+            UPDATE sessions SET expiry_interval = $e, disconnected_at = $d, will_delay = $wd, will_topic = $wt, will_properties = $wp,
+                will_payload = $wy, will_qos = $wq, will_retain = $wr, will_expires_at = $wx
+            WHERE client_id = $c
+            """, "$c", "$e", "$d", "$wd", "$wt", "$wp", "$wy", "$wq", "$wr", "$wx");
+        _willCleared = Create(connection, "UPDATE sessions SET will_topic = NULL, will_properties = NULL, will_payload = NULL, will_qos = NULL, will_retain = NULL, will_expires_at = NULL WHERE client_id = $c", "$c");
+        _sessionRemoved =
+        [
+            Create(connection, "DELETE FROM sessions WHERE client_id = $c", "$c"),
+            Create(connection, "DELETE FROM subscriptions WHERE client_id = $c", "$c"),
+            Create(connection, "DELETE FROM queue WHERE client_id = $c", "$c"),
+            Create(connection, "DELETE FROM awaiting_release WHERE client_id = $c", "$c"),
+        ];
+        _subscriptionSet = Create(connection, """
+            INSERT OR REPLACE INTO subscriptions (client_id, topic_filter, qos, no_local, retain_as_published, retain_handling, subscription_identifier)
+            VALUES ($c, $f, $q, $n, $r, $h, $i)
+            """, "$c", "$f", "$q", "$n", "$r", "$h", "$i");
+        _subscriptionRemoved = Create(connection, "DELETE FROM subscriptions WHERE client_id = $c AND topic_filter = $f", "$c", "$f");
+        _messageQueued = Create(connection, """
+            INSERT INTO queue (id, client_id, qos, retain, subscription_identifiers, packet_id, released, topic, properties, payload, message_qos, message_retain, publisher, expires_at)
+            VALUES ($id, $c, $q, $r, $s, $p, 0, $t, $pr, $y, $mq, $mr, $pub, $x)
+            """, "$id", "$c", "$q", "$r", "$s", "$p", "$t", "$pr", "$y", "$mq", "$mr", "$pub", "$x");
+        _messageSent = Create(connection, "UPDATE queue SET packet_id = $p WHERE id = $id", "$id", "$p");
+        _messageReleased = Create(connection, "UPDATE queue SET released = 1 WHERE id = $id", "$id");
+        _messageRemoved = Create(connection, "DELETE FROM queue WHERE id = $id", "$id");
+        _releaseAwaited = Create(connection, "INSERT OR IGNORE INTO awaiting_release (client_id, packet_id) VALUES ($c, $p)", "$c", "$p");
+        _releaseCompleted = Create(connection, "DELETE FROM awaiting_release WHERE client_id = $c AND packet_id = $p", "$c", "$p");
+        _retainedSet = Create(connection, """
+            INSERT OR REPLACE INTO retained (topic, properties, payload, qos, publisher, expires_at) VALUES ($t, $pr, $y, $q, $pub, $x)
+            """, "$t", "$pr", "$y", "$q", "$pub", "$x");
+        _retainedRemoved = Create(connection, "DELETE FROM retained WHERE topic = $t", "$t");
+        _lastAlive = Create(connection, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_alive', $v)", "$v");
+    }
+
+
+    public void Begin(SqliteTransaction transaction)
+    {
+        foreach (var command in _all)
+        {
+            command.Transaction = transaction;
+        }
+    }
+
+    public void Apply(DurableOperation operation)
+    {
+        switch (operation)
+        {
+            case MessageQueued q:
+                var m = q.Delivery.Message;
+                Run(_messageQueued, q.Delivery.StoreId, q.ClientId, (int)q.Delivery.QoS, q.Delivery.Retain, Identifiers(q.Delivery.SubscriptionIdentifiers), q.PacketIdentifier,
+                    m.Topic.ToArray(), m.Properties.ToArray(), m.Payload.ToArray(), (int)m.QoS, m.Retain, m.PublisherClientId, ExpiresAt(m));
+                break;
+            case MessageRemoved r:
+                Run(_messageRemoved, r.StoreId);
+                break;
+            case MessageSent s:
+                Run(_messageSent, s.StoreId, s.PacketIdentifier);
+                break;
+            case MessageReleased r:
+                Run(_messageReleased, r.StoreId);
+                break;
+            case ReleaseAwaited a:
+                Run(_releaseAwaited, a.ClientId, a.PacketIdentifier);
+                break;
+            case ReleaseCompleted c:
+                Run(_releaseCompleted, c.ClientId, c.PacketIdentifier);
+                break;
+            case SessionConnected c:
+                RunWithWill(_sessionConnected, c.Will, c.ClientId, c.ExpiryInterval, c.WillDelay);
+                break;
+            case SessionDisconnected d:
+                RunWithWill(_sessionDisconnected, d.PendingWill, d.ClientId, d.ExpiryInterval, d.DisconnectedAtUnixMs, d.WillDelay);
+                break;
+            case SessionWillCleared w:
+                Run(_willCleared, w.ClientId);
+                break;
+            case SessionRemoved r:
+                foreach (var command in _sessionRemoved)
+                {
+                    Run(command, r.ClientId);
+                }
+
+                break;
+            case SubscriptionSet s:
+                Run(_subscriptionSet, s.ClientId, s.TopicFilter, (int)s.Options.GrantedQoS, s.Options.NoLocal, s.Options.RetainAsPublished, (int)s.Options.RetainHandling, s.Options.SubscriptionIdentifier);
+                break;
+            case SubscriptionRemoved r:
+                Run(_subscriptionRemoved, r.ClientId, r.TopicFilter);
+                break;
+            case RetainedSet s:
+                var message = s.Message;
+                Run(_retainedSet, System.Text.Encoding.UTF8.GetString(message.Topic), message.Properties.ToArray(), message.Payload.ToArray(), (int)message.QoS, message.PublisherClientId, ExpiresAt(message));
+                break;
+            case RetainedRemoved r:
+                Run(_retainedRemoved, r.Topic);
+                break;
+            default:
+                throw new NotSupportedException("Unknown durable operation " + operation.GetType().Name);
+        }
+    }
+
+    public void SetLastAlive(long nowUnixMs) => Run(_lastAlive, nowUnixMs);
+
+    public void Dispose()
+    {
+        foreach (var command in _all)
+        {
+            command.Dispose();
+        }
+    }
+
+    private static string? Identifiers(int[]? identifiers) =>
+        identifiers is { Length: > 0 } ? string.Join(',', identifiers.Select(i => i.ToString(CultureInfo.InvariantCulture))) : null;
+
+    private long ExpiresAt(BrokerMessage message) => _clock.ToUnixMs(message.ExpiresAt);
+
+    private void RunWithWill(SqliteCommand command, BrokerMessage? will, params object?[] leading)
+    {
+        var values = new object?[leading.Length + 6];
+        leading.CopyTo(values, 0);
+        int i = leading.Length;
+        values[i++] = will is null ? null : System.Text.Encoding.UTF8.GetString(will.Topic);
+        values[i++] = will?.Properties.ToArray();
+        values[i++] = will?.Payload.ToArray();
+        values[i++] = will is null ? null : (int)will.QoS;
+        values[i++] = will?.Retain;
+        values[i] = will is null ? null : ExpiresAt(will);
+        Run(command, values);
+    }
+
+    private static void Run(SqliteCommand command, params object?[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] switch
+            {
+                null => DBNull.Value,
+                bool b => b ? 1 : 0,
+                uint u => (long)u,
+                ushort u => (int)u,
+                var v => v,
+            };
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Create(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (string name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        _all.Add(command);
+        return command;
+    }
+}

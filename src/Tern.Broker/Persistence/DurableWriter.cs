@@ -1,0 +1,218 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Tern.Broker.Persistence;
+
+/// <summary>
+/// The single writer of durable state. Every thread records operations with <see cref="Write"/> (a queue write, never
+/// blocking); one background thread takes everything queued since its last commit and applies it in ONE transaction
+/// (group commit), then runs the callbacks registered with <see cref="AfterCommit"/> in the order they were registered,
+/// which is how acknowledgements wait for their writes without blocking a read loop.
+/// </summary>
+/// <remarks>
+/// When a commit fails (disk full, read-only, I/O error) the writer is <see cref="IsFaulted"/>: the callbacks of the
+/// batch learn it (the channel then refuses instead of acknowledging), and the batch is retried every
+/// <see cref="RetryInterval"/> together with what arrives meanwhile, until a commit succeeds. Memory stays the truth
+/// while the broker runs; the store catches up with it.
+/// </remarks>
+internal sealed class DurableWriter : IDisposable
+{
+    /// <summary>How long the writer waits between attempts while the store fails.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    // A commit is made at least this often while idle, so that "last alive" bounds the downtime of a crash.
+    private static readonly TimeSpan AliveInterval = TimeSpan.FromSeconds(5);
+
+    // Bounds one transaction, so a backlog is committed in steps and acknowledgements keep flowing.
+    private const int MaxBatch = 20_000;
+
+    [ThreadStatic]
+    private static long t_writes;
+
+    private readonly IDurableStore _store;
+    private readonly DurableClock _clock;
+    private readonly ILogger _logger;
+    private readonly System.Threading.Channels.Channel<Item> _queue = System.Threading.Channels.Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Thread _thread;
+    private readonly TimeSpan _flushInterval;
+    private readonly ManualResetEventSlim _stopping = new();
+    private long _lastStoreId;
+    private volatile bool _faulted;
+
+    public DurableWriter(IDurableStore store, PersistenceOptions options, DurableClock clock, ILogger logger, long lastStoreId)
+    {
+        _store = store;
+        _clock = clock;
+        _logger = logger;
+        _lastStoreId = lastStoreId;
+        DefersAcknowledgements = options.Durability == DurabilityMode.Ack;
+        _flushInterval = options.FlushInterval;
+        _thread = new Thread(Run) { IsBackground = true, Name = "tern-durable-writer" };
+        _thread.Start();
+    }
+
+    /// <summary>How many operations the current thread has recorded: a read loop compares it before and after a packet to know whether its acknowledgement must wait for a commit.</summary>
+    public static long ThreadWrites => t_writes;
+
+    /// <summary>Ack durability: acknowledgements wait for the commit of their writes.</summary>
+    public bool DefersAcknowledgements { get; }
+
+    /// <summary>The last commit failed and no commit has succeeded since: new QoS 1/2 work is refused.</summary>
+    public bool IsFaulted => _faulted;
+
+    /// <summary>The clock the stored times are in.</summary>
+    public DurableClock Clock => _clock;
+
+    /// <summary>A new key for a stored message; keys increase in the order messages are queued.</summary>
+    public long NextStoreId() => Interlocked.Increment(ref _lastStoreId);
+
+    /// <summary>Records an operation.</summary>
+    public void Write(DurableOperation operation)
+    {
+        t_writes++;
+        _queue.Writer.TryWrite(new Item(operation, null));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on the writer's thread once everything recorded before this call is committed
+    /// (true) or failed to commit (false). Callbacks run in the order they were registered. After <see cref="Dispose"/>
+    /// the callback runs at once with false.
+    /// </summary>
+    public void AfterCommit(Action<bool> callback)
+    {
+        if (!_queue.Writer.TryWrite(new Item(null, callback)))
+        {
+            callback(false);
+        }
+    }
+
+    /// <summary>Commits what is queued and stops the writer (bounded wait), then closes the store.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _stopping.Set();
+        var timeout = TimeSpan.FromSeconds(10);
+        if (!_thread.Join(timeout))
+        {
+            PersistenceLog.ShutdownTimedOut(_logger, timeout.TotalSeconds);
+            return;
+        }
+
+        _store.Dispose();
+        _stopping.Dispose();
+    }
+
+    private void Run()
+    {
+        var operations = new List<DurableOperation>();
+        var callbacks = new List<Action<bool>>();
+        long faultedSince = 0;
+        while (true)
+        {
+            // After a failure the batch is retried at once (the retry interval was waited), without waiting for more work.
+            bool open = _faulted ? !_queue.Reader.Completion.IsCompleted : WaitForWork();
+            if (!DefersAcknowledgements && open)
+            {
+                // Periodic durability: gather a whole interval's writes into one commit.
+                _stopping.Wait(_flushInterval);
+            }
+
+            while (operations.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            {
+                if (item.Operation is not null)
+                {
+                    operations.Add(item.Operation);
+                }
+                else
+                {
+                    callbacks.Add(item.Callback!);
+                }
+            }
+
+            bool committed = TryCommit(operations);
+            if (committed)
+            {
+                operations.Clear();
+                if (_faulted)
+                {
+                    _faulted = false;
+                    PersistenceLog.WriteRecovered(_logger, _clock.Time.GetElapsedTime(faultedSince).TotalSeconds);
+                }
+            }
+            else if (!_faulted)
+            {
+                _faulted = true;
+                faultedSince = _clock.Time.GetTimestamp();
+            }
+
+            foreach (var callback in callbacks)
+            {
+                try
+                {
+                    callback(committed);
+                }
+                catch (Exception ex)
+                {
+                    PersistenceLog.CallbackFailed(_logger, ex);
+                }
+            }
+
+            callbacks.Clear();
+            if (!committed)
+            {
+                // The batch stays in `operations` and is retried with what arrives meanwhile. At shutdown there is no
+                // later: what could not be written is lost, and the log said why.
+                if (!open && _queue.Reader.Completion.IsCompleted)
+                {
+                    return;
+                }
+
+                _stopping.Wait(RetryInterval);
+                continue;
+            }
+
+            if (!open && !_queue.Reader.TryPeek(out _))
+            {
+                return;
+            }
+        }
+    }
+
+    // Blocks until something is queued (true), the alive interval passes (true: commit an empty batch that records
+    // "last alive"), or the queue is completed and drained (false).
+    private bool WaitForWork()
+    {
+        if (_queue.Reader.TryPeek(out _))
+        {
+            return true;
+        }
+
+        var wait = _queue.Reader.WaitToReadAsync().AsTask();
+        if (!wait.Wait(AliveInterval))
+        {
+            return true;
+        }
+
+        return wait.Result;
+    }
+
+    private bool TryCommit(List<DurableOperation> operations)
+    {
+        try
+        {
+            _store.Apply(operations, _clock.NowUnixMs);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            if (!_faulted)
+            {
+                PersistenceLog.WriteFailed(_logger, ex.Message);
+            }
+
+            return false;
+        }
+    }
+
+    private readonly record struct Item(DurableOperation? Operation, Action<bool>? Callback);
+}
