@@ -58,6 +58,42 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task While_writes_fail_readyz_is_503_and_it_is_200_again_once_writes_succeed()
+    {
+        using var data = new DataDirectory();
+        var faults = new FaultyStoreFactory();
+        await using var broker = await DurableBroker.StartAsync(data, faults: faults, configure: o =>
+        {
+            o.Http.Enabled = true;
+            o.Http.Port = 0;
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{broker.Broker.HttpEndpoint}") };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
+
+        var (subscriber, _) = await Client.ConnectAsync(broker, "sub", clean: false, version: 5, sessionExpiry: 3600);
+        await subscriber.SubscribeAsync("t", 1);
+        var (publisher, _) = await Client.ConnectAsync(broker, "pub", clean: true, version: 5);
+        faults.Failing = true;
+        await publisher.SendAsync(Wire.Publish("t", "unstored", 1, 1, version: 5));
+        Assert.NotEqual(0, (await publisher.ExpectAsync(Wire.PubAck)).Reason);
+
+        using var failing = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, failing.StatusCode);
+        Assert.Contains("durable store cannot write", await failing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        faults.Failing = false;
+        var status = System.Net.HttpStatusCode.ServiceUnavailable;
+        for (int attempt = 0; attempt < 10 && status != System.Net.HttpStatusCode.OK; attempt++)
+        {
+            // The writer retries every second; readiness follows the first commit that succeeds.
+            await faults.WaitForCommitAsync(TimeSpan.FromSeconds(5));
+            status = (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode;
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+    }
+
+    [Fact]
     public async Task While_writes_fail_a_3_1_1_publisher_of_QoS_1_is_disconnected_instead_of_acknowledged()
     {
         using var data = new DataDirectory();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -58,7 +59,15 @@ internal static class AdminHttpHost
             : next(context));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(BrokerReadiness.ReadyTag) });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(BrokerReadiness.ReadyTag),
+
+            // "Unhealthy" alone does not tell an operator what to fix: the reasons follow it.
+            ResponseWriter = (context, report) => context.Response.WriteAsync(string.Join(
+                ": ",
+                [report.Status.ToString(), .. report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description ?? "not ready")])),
+        });
         AdminApi.Map(app, options);
     }
 

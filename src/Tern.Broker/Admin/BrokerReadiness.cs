@@ -22,5 +22,6 @@ internal sealed class BrokerReadiness(BrokerEngine engine) : IHealthCheck
         Task.FromResult(
             Volatile.Read(ref _listening) == 0 ? HealthCheckResult.Unhealthy("listeners are not bound yet")
             : engine.IsShuttingDown ? HealthCheckResult.Unhealthy("shutting down")
-            : HealthCheckResult.Healthy("listeners bound"));
+            : engine.Durable is { IsFaulted: true } ? HealthCheckResult.Unhealthy("the durable store cannot write (disk full or read-only?): QoS 1/2 publishes are refused")
+            : HealthCheckResult.Healthy(engine.Durable is null ? "listeners bound" : "listeners bound, store open"));
 }
