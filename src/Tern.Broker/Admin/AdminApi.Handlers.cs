@@ -72,7 +72,14 @@ internal static partial class AdminApi
     private static Task ListSubscriptions(HttpContext context, string principal)
     {
         var subscriptions = Engine(context).Sessions.GetAll()
-            .SelectMany(s => s.GetSubscriptions().Select(pair => new SubscriptionInfo(s.ClientId, pair.Key, (int)pair.Value.QoS)))
+            .SelectMany(s => s.GetSubscriptions().Select(pair => new SubscriptionInfo(
+                s.ClientId,
+                pair.Key,
+                (int)pair.Value.QoS,
+                pair.Value.Options.NoLocal,
+                pair.Value.Options.RetainAsPublished,
+                (int)pair.Value.Options.RetainHandling,
+                pair.Value.Options.SubscriptionIdentifier == 0 ? null : pair.Value.Options.SubscriptionIdentifier)))
             .OrderBy(s => s.ClientId, StringComparer.Ordinal)
             .ThenBy(s => s.Filter, StringComparer.Ordinal)
             .ToList();

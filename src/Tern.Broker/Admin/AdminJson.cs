@@ -19,7 +19,7 @@ internal sealed record ClientInfo(
 internal sealed record SessionInfo(string ClientId, bool Connected, uint ExpiryInterval, int Queued, int Inflight, int Subscriptions);
 
 /// <summary>One subscription of one session.</summary>
-internal sealed record SubscriptionInfo(string ClientId, string Filter, int Qos);
+internal sealed record SubscriptionInfo(string ClientId, string Filter, int Qos, bool NoLocal, bool RetainAsPublished, int RetainHandling, int? SubscriptionIdentifier);
 
 /// <summary>One retained message: its payload as text when it is UTF-8, otherwise in base64.</summary>
 internal sealed record RetainedInfo(string Topic, int Qos, int PayloadSize, string? Payload, string? PayloadBase64);

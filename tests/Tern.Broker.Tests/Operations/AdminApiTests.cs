@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Tern.Broker.Tests.Support;
 using Tern.Protocol;
+using Tern.Protocol.Packets;
 
 namespace Tern.Broker.Tests.Operations;
 
@@ -136,6 +137,25 @@ public sealed class AdminApiTests
         Assert.Equal(
             ["subs-1 a/+ 2", "subs-1 b/# 0"],
             subscriptions.EnumerateArray().Select(s => $"{s.GetProperty("clientId").GetString()} {s.GetProperty("filter").GetString()} {s.GetProperty("qos").GetInt32()}"));
+    }
+
+    [Fact]
+    public async Task Subscriptions_show_the_MQTT_5_subscription_options_and_identifier()
+    {
+        await using var broker = await OperationsBroker.StartAsync();
+        using var http = broker.Http();
+        await using var client = await broker.ConnectAsync(Packets.Connect("subs-5", ProtocolVersion.V500));
+        await client.SendAsync(Packets.Subscribe(1, "c/#", new SubscriptionOptions(QualityOfService.AtLeastOnce, NoLocal: true, RetainAsPublished: true, RetainHandling.DoNotSend), subscriptionIdentifier: 7));
+        await client.ExpectAsync("90 04 00 01 00 01", Timeouts.Default);
+
+        var subscription = Assert.Single((await http.GetJsonAsync("/api/v1/subscriptions")).EnumerateArray());
+
+        Assert.Equal("c/#", subscription.GetProperty("filter").GetString());
+        Assert.Equal(1, subscription.GetProperty("qos").GetInt32());
+        Assert.True(subscription.GetProperty("noLocal").GetBoolean());
+        Assert.True(subscription.GetProperty("retainAsPublished").GetBoolean());
+        Assert.Equal(2, subscription.GetProperty("retainHandling").GetInt32());
+        Assert.Equal(7, subscription.GetProperty("subscriptionIdentifier").GetInt32());
     }
 
     [Fact]
