@@ -99,6 +99,9 @@ internal static class BrokerCommand
             // SIGHUP reloads what can change while running (password file, ACL, limits, TLS certificates); the
             // reloader logs the outcome (event 3003, or 3004 with the problems while the old configuration stays).
             var reloadLogger = broker.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tern.Broker.Reload");
+
+            // Limits are re-read from the same file, environment and flags as at start (a bad file fails the reload).
+            broker.ConfigurationSource = () => BrokerConfiguration.Load(configFile, port, bind, dataDirectory: storage.DataDirectory, persistence: storage.Mode);
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;

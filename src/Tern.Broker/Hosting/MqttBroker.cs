@@ -118,6 +118,19 @@ public sealed class MqttBroker : IAsyncDisposable
     }
 
     /// <summary>
+    /// Where <see cref="Reload"/> re-reads the settings that can change while the broker runs: MaxConnections,
+    /// MaxTopicLength, MaxTopicLevels, MaxSubscriptionsPerClient, MaxOutboundBytes, SlowConsumerTimeout, ConnectTimeout,
+    /// MaxKeepAlive, MaxAwaitingRelease, and for new connections MaxInflightMessages, MaxPublishRatePerClient and
+    /// MaxPublishBytesRatePerClient. Null (the default) leaves them as started. <c>tern broker</c> sets it to re-read its
+    /// configuration file and environment; settings fixed at start (listeners, persistence) wait for a restart.
+    /// </summary>
+    public Func<BrokerOptions>? ConfigurationSource
+    {
+        get => _app.Services.GetRequiredService<RuntimeSettingsReload>().Source;
+        set => _app.Services.GetRequiredService<RuntimeSettingsReload>().Source = value;
+    }
+
+    /// <summary>
     /// Re-reads the parts of the configuration that can change while the broker runs (password file, ACL, limits, TLS
     /// certificates) and puts them in force together; when any part is bad, nothing changes and the result says why.
     /// <c>tern broker</c> does this on SIGHUP.

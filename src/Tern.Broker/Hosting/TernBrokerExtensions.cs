@@ -38,6 +38,8 @@ public static class TernBrokerExtensions
         services.TryAddSingleton<BrokerReloader>();
         services.TryAddSingleton<Security.BrokerSecurity>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReloadableComponent, Security.BrokerSecurity>(sp => sp.GetRequiredService<Security.BrokerSecurity>()));
+        services.TryAddSingleton<RuntimeSettingsReload>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReloadableComponent, RuntimeSettingsReload>(sp => sp.GetRequiredService<RuntimeSettingsReload>()));
         services.TryAddSingleton<ListenerCertificates>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReloadableComponent, ListenerCertificates>(sp => sp.GetRequiredService<ListenerCertificates>()));
         services.AddHostedService<BrokerLifetimeService>();
