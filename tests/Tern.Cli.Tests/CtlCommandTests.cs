@@ -65,7 +65,7 @@ public class CtlCommandTests
         Assert.Contains(subscriptions.Output, l => l.StartsWith("ctl-c1 ", StringComparison.Ordinal) && l.Contains("ctl/#", StringComparison.Ordinal));
         Assert.Contains(retained.Output, l => l.StartsWith("ctl/a ", StringComparison.Ordinal) && l.EndsWith("on", StringComparison.Ordinal));
         Assert.Equal(0, reload.ExitCode);
-        Assert.Equal("reloaded: nothing to reload", Assert.Single(reload.Output));
+        Assert.Equal("reloaded: limits", Assert.Single(reload.Output));
     }
 
     [Fact]
