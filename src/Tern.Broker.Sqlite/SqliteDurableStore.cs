@@ -35,7 +35,16 @@ internal sealed partial class SqliteDurableStore : IDurableStore
         string path = Path.Combine(directory, FileName);
         try
         {
-            Directory.CreateDirectory(directory);
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                // The store holds retained payloads, queued messages and client ids: owner only (RELIABILITY.md E14).
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                CreateOwnerOnlyFile(path);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -51,6 +60,7 @@ internal sealed partial class SqliteDurableStore : IDurableStore
         try
         {
             connection.Open();
+            RestrictToOwner(path);
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Check(connection, path);
             Migrate(connection, path);
@@ -66,6 +76,39 @@ internal sealed partial class SqliteDurableStore : IDurableStore
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Creates the empty database file 0600 before SQLite does (it would make it 0644); SQLite gives its WAL and shm files the database file's mode.</summary>
+    private static void CreateOwnerOnlyFile(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+    }
+
+    /// <summary>Tightens a database file an earlier version created with SQLite's default mode (and its WAL and shm files) to 0600.</summary>
+    private static void RestrictToOwner(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        foreach (string file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            if (File.Exists(file))
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
         }
     }
 

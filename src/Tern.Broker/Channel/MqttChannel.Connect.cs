@@ -156,7 +156,9 @@ internal sealed partial class MqttChannel
         _engine.Metrics.ClientConnected();
         if (displaced is MqttChannel old)
         {
-            BrokerLog.SessionTakeover(Logger, clientId, _connection.RemoteEndPoint, old._connection.RemoteEndPoint);
+            // Both identities: a different user taking over a client id is how a hijack shows (RELIABILITY.md E12).
+            BrokerLog.SessionTakeover(
+                Logger, clientId, _connection.RemoteEndPoint, _client?.UserName ?? "(anonymous)", old._connection.RemoteEndPoint, old._client?.UserName ?? "(anonymous)");
             old.CloseForTakeover();
         }
 

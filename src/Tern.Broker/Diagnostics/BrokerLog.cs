@@ -23,8 +23,8 @@ internal static partial class BrokerLog
     [LoggerMessage(1004, LogLevel.Information, "Connection from {Remote} sent no CONNECT within {Seconds} s; closing it")]
     public static partial void ConnectTimeout(ILogger logger, string remote, double seconds);
 
-    [LoggerMessage(1005, LogLevel.Information, "Client {ClientId} from {NewRemote} takes over the session of the connection from {OldRemote}")]
-    public static partial void SessionTakeover(ILogger logger, string clientId, string newRemote, string oldRemote);
+    [LoggerMessage(1005, LogLevel.Information, "Client {ClientId} from {NewRemote} (user {NewUser}) takes over the session of the connection from {OldRemote} (user {OldUser})")]
+    public static partial void SessionTakeover(ILogger logger, string clientId, string newRemote, string newUser, string oldRemote, string oldUser);
 
     [LoggerMessage(1006, LogLevel.Warning, "Refused CONNECT from {Remote} (client {ClientId}): {Reason}")]
     public static partial void ConnectRefused(ILogger logger, string remote, string clientId, string reason);

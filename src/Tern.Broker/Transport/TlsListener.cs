@@ -29,6 +29,10 @@ internal static class TlsListener
         certificates.Register(listener);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tern.Broker.Listeners");
 
+        // A client that opens TCP and never finishes the handshake holds a connection like one that never sends
+        // CONNECT: the same bound (RELIABILITY.md E9, stalled handshake).
+        var handshakeTimeout = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.ConnectTimeout;
+
         // Outside the handshake: Kestrel's TLS middleware ends the connection quietly when the handshake fails, so
         // the failure is recognised here by the connection never reaching the inner marker below.
         listen.Use(next => async connection =>
@@ -52,7 +56,7 @@ internal static class TlsListener
         listen.UseHttps(new TlsHandshakeCallbackOptions
         {
             OnConnection = context => ValueTask.FromResult(CreateOptions(context.Connection, listener, certificates.Current(listener))),
-            HandshakeTimeout = TimeSpan.FromSeconds(10),
+            HandshakeTimeout = handshakeTimeout,
         });
 
         listen.Use(next => connection =>
