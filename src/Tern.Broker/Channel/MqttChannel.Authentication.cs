@@ -37,6 +37,13 @@ internal sealed partial class MqttChannel
     {
         var listener = _connection.Listener;
         _connectUserName = connect.HasUserName ? Encoding.UTF8.GetString(connect.UserName) : null;
+        if (_engine.AuthFailures.IsBanned(_connection.PeerEndPoint))
+        {
+            // Refused before any password is hashed: guessing from a banned address costs the broker nothing.
+            _engine.Metrics.LimitHit("auth_failures");
+            return RefuseAuthentication(ReasonCode.Banned, "too many failed authentications from this address; try again later");
+        }
+
         if (listener.Tls.UseCertificateIdentityAsUserName && _connection.ClientCertificate is { } certificate)
         {
             // The listener verified the certificate: it is the credential, and its subject's CN the identity (Mosquitto's
@@ -153,6 +160,12 @@ internal sealed partial class MqttChannel
 
         if (!result.IsAccepted)
         {
+            if (result.ReasonCode == ReasonCode.BadUserNameOrPassword && _engine.AuthFailures.RecordFailure(_connection.PeerEndPoint))
+            {
+                var security = _engine.Options.Security;
+                BrokerLog.AddressBanned(Logger, _connection.RemoteEndPoint, security.MaxAuthFailuresPerAddress, security.AuthFailureBanDuration.TotalSeconds);
+            }
+
             return RefuseAuthentication(result.ReasonCode, result.ReasonCode switch
             {
                 ReasonCode.BadUserNameOrPassword => _connectUserName is null ? "a password without a user name" : "bad user name or password",

@@ -31,4 +31,7 @@ internal static partial class BrokerLog
 
     [LoggerMessage(4021, LogLevel.Information, "Security: authentication by {Authentication}, ACL {Acl}, anonymous clients {Anonymous}")]
     public static partial void SecurityConfigured(ILogger logger, string authentication, string acl, string anonymous);
+
+    [LoggerMessage(4030, LogLevel.Warning, "Address {Address} failed authentication {Failures} times; its CONNECTs are refused (0x8A Banned) for {Seconds} s")]
+    public static partial void AddressBanned(ILogger logger, string address, int failures, double seconds);
 }

@@ -52,6 +52,7 @@ internal sealed partial class BrokerEngine : IDisposable
         Retained = new RetainedMessageStore(Durable);
         Router = new MessageRouter(Tree, Retained, timeProvider) { Authorization = security.Authorization };
         Limits = new BrokerLimits(Options, timeProvider, metrics, Logger);
+        AuthFailures = new Security.AuthFailureThrottle(Options.Security, timeProvider);
         var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped) { MaxQueuedBytes = Options.MaxQueuedBytes };
         Sessions = new SessionRegistry(new InMemorySessionStore(), Tree, limits, PublishWill, Router.RedeliverShared, session => BrokerLog.SessionEnded(Logger, session.ClientId), Durable);
         if (durableState is not null)
@@ -86,6 +87,9 @@ internal sealed partial class BrokerEngine : IDisposable
 
     /// <summary>Connection admission, the memory guard and the count of every limit hit.</summary>
     public BrokerLimits Limits { get; }
+
+    /// <summary>Bans addresses that keep failing password authentication (RELIABILITY E13).</summary>
+    public Security.AuthFailureThrottle AuthFailures { get; }
 
     /// <summary>The writer of durable state; null in memory mode.</summary>
     public DurableWriter? Durable { get; private set; }

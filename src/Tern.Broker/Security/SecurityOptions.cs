@@ -31,4 +31,13 @@ public sealed class SecurityOptions
     /// clients always get PUBACK / PUBREC 0x87 for QoS 1 / 2; a denied QoS 0 message is dropped.
     /// </summary>
     public bool DisconnectOnDeniedPublish { get; set; }
+
+    /// <summary>
+    /// Failed password authentications from one address within <see cref="AuthFailureBanDuration"/> that get the
+    /// address banned for that duration (5.0 CONNACK 0x8A Banned, 3.1.1 0x05). Default 10; 0 turns it off.
+    /// </summary>
+    public int MaxAuthFailuresPerAddress { get; set; } = 10;
+
+    /// <summary>The window in which failures are counted and the length of a ban. Default 60 s.</summary>
+    public TimeSpan AuthFailureBanDuration { get; set; } = TimeSpan.FromSeconds(60);
 }
