@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Text;
 using Tern.Broker.Tests.Support;
 using Tern.Protocol;
 using Tern.Protocol.Packets;
+using Tern.Protocol.Properties;
 
 namespace Tern.Broker.Tests.Limits;
 
@@ -52,6 +54,96 @@ public class ResourceGapsTests
         Assert.Equal(baselineNodes, tree.NodeCount);
         Assert.Equal(0, broker.Broker.Engine.Sessions.GetAll().Single(s => s.ClientId == "c6-litter").SubscriptionCount);
         await client.ExpectAliveAsync();
+    }
+
+    [Theory]
+    [InlineData(ProtocolVersion.V311)]
+    [InlineData(ProtocolVersion.V500)]
+    public async Task A_client_id_of_65535_bytes_is_accepted_with_the_default_MaxClientIdLength_RELIABILITY_C8(ProtocolVersion version)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        string clientId = new('i', 65_535);
+
+        await using var client = await broker.ConnectAsync(Packets.Connect(clientId, version));
+
+        await client.ExpectAliveAsync();
+        Assert.Contains(broker.Broker.Engine.Sessions.GetAll(), s => s.ClientId == clientId);
+    }
+
+    [Theory]
+    [InlineData(ProtocolVersion.V311, "20 02 00 02")]
+    [InlineData(ProtocolVersion.V500, null)]
+    public async Task A_client_id_longer_than_MaxClientIdLength_is_refused_with_0x85_or_return_code_2_RELIABILITY_C8(ProtocolVersion version, string? connack)
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaxClientIdLength = 100);
+        await using var client = await broker.ConnectRawAsync();
+
+        await client.SendAsync(Packets.Connect(new string('i', 65_535), version));
+
+        var frame = await client.ReadPacketAsync(Timeouts.Default);
+        if (connack is not null)
+        {
+            Assert.Equal(Tern.TestKit.Hex.Bytes(connack), frame);
+        }
+        else
+        {
+            Assert.Equal(0x20, frame[0]);
+            Assert.Equal((byte)ReasonCode.ClientIdentifierNotValid, frame[3]);
+        }
+
+        await client.ExpectClosedAsync(Timeouts.Default);
+    }
+
+    [Fact]
+    public async Task User_name_password_and_user_property_of_65535_bytes_each_are_accepted_within_MaxPacketSize_RELIABILITY_C8()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectRawAsync();
+        var connect = LongFieldsConnect("c8-long");
+        Assert.True(connect.Length < broker.Broker.Engine.Options.MaxPacketSize);
+
+        await client.SendAsync(connect);
+
+        var connack = await client.ReadPacketAsync(Timeouts.Default);
+        Assert.Equal(0x20, connack[0]);
+        Assert.Equal(0x00, connack[3]);
+        await client.ExpectAliveAsync();
+    }
+
+    [Fact]
+    public async Task A_CONNECT_with_65535_byte_fields_above_MaxPacketSize_is_refused_by_closing_with_a_log_line_RELIABILITY_C8()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaxPacketSize = 100_000);
+        await using var client = await broker.ConnectRawAsync();
+
+        await client.SendAsync(LongFieldsConnect("c8-too-long"));
+
+        // The size is refused from the fixed header, before the protocol level is read, so no CONNACK (whose form
+        // depends on the version) is sent: the connection closes and the violation is logged (5.0 §4.13.1).
+        await client.ExpectClosedAsync(Timeouts.Default);
+        await LimitSupport.WaitUntilAsync(() => broker.Count(1002) == 1, "the oversized CONNECT logged as a violation");
+        Assert.DoesNotContain(broker.Broker.Engine.Sessions.GetAll(), s => s.ClientId == "c8-too-long");
+    }
+
+    /// <summary>A 5.0 CONNECT whose user name, password and one user property (name and value) are 65,535 bytes each.</summary>
+    private static byte[] LongFieldsConnect(string clientId)
+    {
+        string big = new('u', 65_535);
+        var properties = new PropertyBuilder().AddUserProperty(big, big);
+        var writer = new ArrayBufferWriter<byte>();
+        ConnectPacket.Write(writer, new ConnectPacket
+        {
+            ProtocolVersion = ProtocolVersion.V500,
+            CleanSession = true,
+            KeepAlive = 60,
+            Properties = new MqttProperties(properties.Span),
+            ClientIdentifier = Encoding.UTF8.GetBytes(clientId),
+            HasUserName = true,
+            UserName = Encoding.UTF8.GetBytes(big),
+            HasPassword = true,
+            Password = Encoding.UTF8.GetBytes(big),
+        });
+        return writer.WrittenSpan.ToArray();
     }
 
     private static byte[] Unsubscribe(ushort packetId, string[] filters)
