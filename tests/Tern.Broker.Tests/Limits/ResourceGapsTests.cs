@@ -146,6 +146,69 @@ public class ResourceGapsTests
         return writer.WrittenSpan.ToArray();
     }
 
+    [Fact]
+    public async Task A_CONNECT_with_50000_user_properties_is_processed_and_the_broker_stays_responsive_RELIABILITY_C10()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var properties = new PropertyBuilder();
+        for (int i = 0; i < 50_000; i++)
+        {
+            properties.AddUserProperty("k", "v");
+        }
+
+        await using var flooder = await broker.ConnectAsync(Packets.Connect("c10-connect", ProtocolVersion.V500, properties: properties));
+        await using var other = await broker.ConnectAsync(Packets.Connect("c10-other", ProtocolVersion.V500));
+
+        await flooder.ExpectAliveAsync(Timeouts.Default);
+        await other.ExpectAliveAsync(Timeouts.Default);
+    }
+
+    [Fact]
+    public async Task A_PUBLISH_with_10000_user_properties_reaches_100_subscribers_with_all_its_properties_RELIABILITY_C10()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var subscribers = new List<Tern.TestKit.RawMqttConnection>();
+        try
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                var subscriber = await broker.ConnectAsync(Packets.Connect($"c10-sub-{i}", ProtocolVersion.V500));
+                subscribers.Add(subscriber);
+                await subscriber.SendAsync(Packets.Subscribe(1, "c10/t", QualityOfService.AtMostOnce, ProtocolVersion.V500));
+                await subscriber.ExpectAsync("90 04 00 01 00 00", Timeouts.Default);
+            }
+
+            var properties = new PropertyBuilder();
+            for (int i = 0; i < 10_000; i++)
+            {
+                properties.AddUserProperty("k", "v");
+            }
+
+            var publish = Packets.Publish("c10/t", "flood", version: ProtocolVersion.V500, properties: properties);
+            await using var publisher = await broker.ConnectAsync(Packets.Connect("c10-pub", ProtocolVersion.V500));
+            await publisher.SendAsync(publish);
+
+            foreach (var subscriber in subscribers)
+            {
+                var received = await subscriber.ReadPacketAsync(Timeouts.Default);
+                Assert.Equal(0x30, received[0]);
+
+                // Same topic, properties and payload as sent: the 10,000 user properties are all forwarded ([MQTT-3.3.2-17]).
+                Assert.Equal(publish.Length, received.Length);
+                Assert.Equal(publish, received);
+            }
+
+            await publisher.ExpectAliveAsync(Timeouts.Default);
+        }
+        finally
+        {
+            foreach (var subscriber in subscribers)
+            {
+                await subscriber.DisposeAsync();
+            }
+        }
+    }
+
     private static byte[] Unsubscribe(ushort packetId, string[] filters)
     {
         var writer = new ArrayBufferWriter<byte>();
