@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using Tern.Broker.Tests.Support;
 using Tern.Protocol;
 using Tern.Protocol.Packets;
@@ -207,6 +208,68 @@ public class ResourceGapsTests
                 await subscriber.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Two_thousand_abandoned_persistent_sessions_expire_after_the_configured_interval_RELIABILITY_C14()
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(
+            o =>
+            {
+                o.MaxSessionExpiryInterval = 60;
+                o.PersistentClientExpiration = TimeSpan.FromSeconds(60);
+            },
+            time);
+        var sessions = broker.Broker.Engine.Sessions;
+
+        // 1,000 3.1.1 CleanSession 0 and 1,000 5.0 Session Expiry 0xFFFFFFFF, random ids, never coming back.
+        for (int i = 0; i < 2000; i++)
+        {
+            var connect = i % 2 == 0
+                ? Packets.Connect(Guid.NewGuid().ToString("N"), ProtocolVersion.V311, clean: false)
+                : Packets.Connect(Guid.NewGuid().ToString("N"), ProtocolVersion.V500, clean: false, sessionExpiry: uint.MaxValue);
+            await using var client = await broker.ConnectAsync(connect);
+        }
+
+        await LimitSupport.WaitUntilAsync(
+            () => sessions.Count == 2000 && sessions.GetAll().All(s => s.Connection is null && s.ExpiryTimer is not null),
+            "2,000 offline sessions with their expiry armed",
+            TimeSpan.FromSeconds(30));
+        Assert.All(sessions.GetAll(), s => Assert.Equal(60u, s.ExpiryInterval));
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(2000, sessions.Count);
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        await LimitSupport.WaitUntilAsync(() => sessions.Count == 0, "every abandoned session expired");
+        Assert.Equal(2000, sessions.ExpiredCount);
+        Assert.Equal(0, broker.Broker.Engine.Tree.SubscriberCount);
+    }
+
+    [Fact]
+    public async Task Without_PersistentClientExpiration_a_311_persistent_session_never_expires_MQTT_3_1_2_4()
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(o => o.MaxSessionExpiryInterval = 60, time);
+        await using (await broker.ConnectAsync(Packets.Connect("c14-forever", ProtocolVersion.V311, clean: false)))
+        {
+        }
+
+        await broker.WaitForOfflineAsync("c14-forever");
+        time.Advance(TimeSpan.FromSeconds(120)); // twice MaxSessionExpiryInterval, which does not apply to 3.1.1
+
+        var session = Assert.Single(broker.Broker.Engine.Sessions.GetAll());
+        Assert.Equal("c14-forever", session.ClientId);
+        Assert.Null(session.ExpiryTimer);
+    }
+
+    [Fact]
+    public void A_PersistentClientExpiration_below_one_second_is_a_configuration_error()
+    {
+        var options = new BrokerOptions { PersistentClientExpiration = TimeSpan.Zero };
+
+        Assert.Contains(options.Validate(), p => p.Contains("PersistentClientExpiration", StringComparison.Ordinal));
     }
 
     private static byte[] Unsubscribe(ushort packetId, string[] filters)
