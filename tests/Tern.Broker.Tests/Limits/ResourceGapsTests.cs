@@ -272,6 +272,62 @@ public class ResourceGapsTests
         Assert.Contains(options.Validate(), p => p.Contains("PersistentClientExpiration", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(25_000, 20_000)] // a queue that holds them all: every retained message arrives, paced by the window
+    [InlineData(1000, 1005)] // the default queue: 5 in flight + 1,000 queued arrive, the rest is dropped, counted and logged
+    public async Task Twenty_thousand_retained_messages_reach_a_new_subscriber_to_hash_paced_by_its_window_or_counted_as_dropped_RELIABILITY_C9(int maxQueued, int delivered)
+    {
+        const int topics = 20_000;
+        await using var broker = await TestBroker.StartAsync(o => o.MaxQueuedMessages = maxQueued);
+        await using (var publisher = await broker.ConnectAsync(Packets.Connect("c9-pub")))
+        {
+            var batch = new List<byte>();
+            for (int i = 0; i < topics; i++)
+            {
+                // QoS 1, so that the delivery to the QoS 1 subscriber is QoS 1 and paced by its window.
+                batch.AddRange(Packets.Publish($"c9/{i / 100}/{i}", "r", QualityOfService.AtLeastOnce, (ushort)(i + 1), retain: true));
+            }
+
+            await publisher.SendAsync(batch.ToArray());
+            for (int i = 0; i < topics; i++)
+            {
+                Assert.Equal(0x40, (await publisher.ReadPacketAsync(Timeouts.Default))[0]);
+            }
+        }
+
+        await LimitSupport.WaitUntilAsync(() => broker.Broker.Engine.Retained.Count == topics, "20,000 retained messages stored");
+        await using var subscriber = await broker.ConnectAsync(Packets.Connect("c9-sub", ProtocolVersion.V500, receiveMaximum: 5));
+        await subscriber.SendAsync(Packets.Subscribe(1, "#", QualityOfService.AtLeastOnce, ProtocolVersion.V500));
+        await subscriber.ExpectAsync("90 04 00 01 00 01", Timeouts.Default);
+
+        var seen = new HashSet<string>();
+        var unacknowledged = new HashSet<ushort>();
+        while (seen.Count < delivered)
+        {
+            var frame = await subscriber.ReadPacketAsync(Timeouts.Default);
+            var publish = Received.AsPublish(frame, ProtocolVersion.V500);
+            Assert.True(publish.Retain);
+            Assert.True(unacknowledged.Add(publish.PacketId));
+            Assert.True(unacknowledged.Count <= 5, "more in flight than the Receive Maximum [MQTT-3.3.4-9]");
+            Assert.True(seen.Add(publish.Topic), $"{publish.Topic} delivered twice");
+
+            // Acknowledge once the window is full: the broker must wait for these before sending more.
+            if (unacknowledged.Count == 5 || seen.Count == delivered)
+            {
+                foreach (ushort id in unacknowledged)
+                {
+                    await subscriber.SendAsync(Packets.Ack(PacketType.PubAck, id));
+                }
+
+                unacknowledged.Clear();
+            }
+        }
+
+        await subscriber.ExpectAliveAsync(Timeouts.Default);
+        Assert.Equal(topics - delivered, broker.Broker.Engine.Metrics.MessagesDropped);
+        Assert.Equal(delivered == topics ? 0 : 1, broker.Count(2000)); // "Queue of client ... is full", once per episode
+    }
+
     private static byte[] Unsubscribe(ushort packetId, string[] filters)
     {
         var writer = new ArrayBufferWriter<byte>();
