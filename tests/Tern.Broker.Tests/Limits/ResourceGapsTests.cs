@@ -328,6 +328,24 @@ public class ResourceGapsTests
         Assert.Equal(delivered == topics ? 0 : 1, broker.Count(2000)); // "Queue of client ... is full", once per episode
     }
 
+    [Fact]
+    public async Task A_PUBLISH_one_byte_over_MaxPacketSize_gets_DISCONNECT_0x95_and_other_clients_are_served_RELIABILITY_C16()
+    {
+        const int max = 2 * 1024 * 1024; // above the transport's default 1 MiB read buffer
+        await using var broker = await TestBroker.StartAsync(o => o.MaxPacketSize = max);
+        await using var other = await broker.ConnectAsync(Packets.Connect("c16-other", ProtocolVersion.V500));
+        await using var publisher = await broker.ConnectAsync(Packets.Connect("c16-pub", ProtocolVersion.V500));
+
+        // 1 + 3 (remaining length) + 2 + 3 ("big") + 1 (no properties) + payload = max + 1
+        var publish = Packets.Publish("big", new string('x', max + 1 - 1 - 3 - 2 - 3 - 1), version: ProtocolVersion.V500);
+        Assert.Equal(max + 1, publish.Length);
+        await publisher.SendAsync(publish);
+
+        await Expect.DisconnectAsync(publisher, ReasonCode.PacketTooLarge);
+        await publisher.ExpectClosedAsync(Timeouts.Default);
+        await other.ExpectAliveAsync(Timeouts.Default);
+    }
+
     private static byte[] Unsubscribe(ushort packetId, string[] filters)
     {
         var writer = new ArrayBufferWriter<byte>();
