@@ -61,6 +61,14 @@ internal sealed partial class MqttChannel
         }
 
         uint expiry = connect.CleanSession ? 0 : MqttSession.NeverExpires;
+        if (!connect.CleanSession && options.PersistentClientExpiration is { } expiration)
+        {
+            // 3.x has no session expiry; the operator's PersistentClientExpiration (Mosquitto's
+            // persistent_client_expiration, capped by MaxSessionExpiryInterval) ends abandoned persistent sessions. 5.0
+            // overrides it below.
+            expiry = Math.Min((uint)expiration.TotalSeconds, options.MaxSessionExpiryInterval);
+        }
+
         uint? cappedExpiry = null;
         bool requestResponseInformation = false;
         if (IsV5)

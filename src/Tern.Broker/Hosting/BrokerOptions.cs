@@ -158,6 +158,12 @@ public sealed class BrokerOptions
     /// <summary>The longest MQTT 5.0 Session Expiry Interval granted, in seconds; a longer request is capped and the cap returned in CONNACK. Default 4294967295 (no cap: 0xFFFFFFFF never expires).</summary>
     public uint MaxSessionExpiryInterval { get; set; } = uint.MaxValue;
 
+    /// <summary>
+    /// How long an MQTT 3.1 / 3.1.1 persistent session (CleanSession 0) outlives its connection, as Mosquitto's
+    /// <c>persistent_client_expiration</c>. Default null: such sessions never expire (the 3.1.1 rule). Whole seconds.
+    /// </summary>
+    public TimeSpan? PersistentClientExpiration { get; set; }
+
     /// <summary>Whether a PUBLISH whose Payload Format Indicator says UTF-8 is checked to be UTF-8 (5.0: 0x99 Payload format invalid). Default true, as Mosquitto 2.</summary>
     public bool ValidatePayloadFormat { get; set; } = true;
 
@@ -233,6 +239,11 @@ public sealed class BrokerOptions
         foreach (var listener in Listeners.Where(l => l.MaxConnections < 0))
         {
             problems.Add($"Listener {listener.DisplayName}: MaxConnections must be zero (no limit) or positive.");
+        }
+
+        if (PersistentClientExpiration is { } expiration && (expiration < TimeSpan.FromSeconds(1) || expiration.TotalSeconds >= uint.MaxValue))
+        {
+            problems.Add("PersistentClientExpiration must be between 1 second and 136 years, or unset (never).");
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)
