@@ -93,6 +93,25 @@ internal sealed partial class MqttChannel : ISessionConnection
     /// <summary>Handles one whole packet. Returns false when the connection must close.</summary>
     public bool Process(in FixedHeader header, ReadOnlySpan<byte> body)
     {
+        if (_engine.Durable is null)
+        {
+            return ProcessPacket(header, body);
+        }
+
+        // Everything one packet records is committed together (see DurableWriter.BeginGroup).
+        Persistence.DurableWriter.BeginGroup();
+        try
+        {
+            return ProcessPacket(header, body);
+        }
+        finally
+        {
+            Persistence.DurableWriter.EndGroup();
+        }
+    }
+
+    private bool ProcessPacket(in FixedHeader header, ReadOnlySpan<byte> body)
+    {
         Volatile.Write(ref _lastActivity, _engine.TimeProvider.GetTimestamp());
         if (State == ChannelState.AwaitingConnect)
         {

@@ -178,7 +178,17 @@ internal sealed partial class BrokerEngine : IDisposable
             return;
         }
 
-        Router.Route(will, session);
+        // A will routed to several persistent sessions is stored for all of them or, after a crash, for none.
+        Persistence.DurableWriter.BeginGroup();
+        try
+        {
+            Router.Route(will, session);
+        }
+        finally
+        {
+            Persistence.DurableWriter.EndGroup();
+        }
+
         BrokerLog.WillPublished(Logger, will.PublisherClientId ?? "?", System.Text.Encoding.UTF8.GetString(will.Topic));
     }
 

@@ -29,6 +29,9 @@ internal sealed class DurableWriter : IDisposable
     [ThreadStatic]
     private static long t_writes;
 
+    [ThreadStatic]
+    private static WriteGroup? t_group;
+
     private readonly IDurableStore _store;
     private readonly DurableClock _clock;
     private readonly ILogger _logger;
@@ -66,11 +69,37 @@ internal sealed class DurableWriter : IDisposable
     /// <summary>A new key for a stored message; keys increase in the order messages are queued.</summary>
     public long NextStoreId() => Interlocked.Increment(ref _lastStoreId);
 
+    /// <summary>
+    /// Opens a write group on the current thread: what <see cref="Write"/> and <see cref="AfterCommit"/> record until
+    /// the matching <see cref="EndGroup"/> reaches the writer as one item, so it is committed in one transaction and
+    /// its callbacks run after that commit. One packet's writes form a group: a commit boundary between them could
+    /// store half of a packet's effects — an inbound QoS 2 identifier awaiting PUBREL without the message it carried
+    /// (the publisher's resend is then answered PUBREC without being routed, and the message is lost), or a message
+    /// queued for some of its subscribers only. Groups nest; only the outermost one hands its writes over.
+    /// </summary>
+    public static void BeginGroup() => (t_group ??= new WriteGroup()).Depth++;
+
+    /// <summary>Closes the group opened by <see cref="BeginGroup"/>; the outermost close hands the group to its writer.</summary>
+    public static void EndGroup()
+    {
+        var group = t_group!;
+        if (--group.Depth == 0)
+        {
+            group.Flush();
+        }
+    }
+
     /// <summary>Records an operation.</summary>
     public void Write(DurableOperation operation)
     {
         t_writes++;
-        _queue.Writer.TryWrite(new Item(operation, null));
+        if (t_group is { Depth: > 0 } group)
+        {
+            group.Bind(this).Operations.Add(operation);
+            return;
+        }
+
+        _queue.Writer.TryWrite(new Item(operation, null, null));
     }
 
     /// <summary>
@@ -80,9 +109,26 @@ internal sealed class DurableWriter : IDisposable
     /// </summary>
     public void AfterCommit(Action<bool> callback)
     {
-        if (!_queue.Writer.TryWrite(new Item(null, callback)))
+        if (t_group is { Depth: > 0 } group)
+        {
+            group.Bind(this).Callbacks.Add(callback);
+            return;
+        }
+
+        if (!_queue.Writer.TryWrite(new Item(null, callback, null)))
         {
             callback(false);
+        }
+    }
+
+    private void Enqueue(DurableOperation[] operations, Action<bool>[] callbacks)
+    {
+        if (!_queue.Writer.TryWrite(new Item(null, null, new GroupedItems(operations, callbacks))))
+        {
+            foreach (var callback in callbacks)
+            {
+                callback(false);
+            }
         }
     }
 
@@ -123,9 +169,15 @@ internal sealed class DurableWriter : IDisposable
                 {
                     operations.Add(item.Operation);
                 }
+                else if (item.Callback is not null)
+                {
+                    callbacks.Add(item.Callback);
+                }
                 else
                 {
-                    callbacks.Add(item.Callback!);
+                    // A group is never split: its operations go into this batch whole, its callbacks after them.
+                    operations.AddRange(item.Group!.Operations);
+                    callbacks.AddRange(item.Group.Callbacks);
                 }
             }
 
@@ -214,5 +266,68 @@ internal sealed class DurableWriter : IDisposable
         }
     }
 
-    private readonly record struct Item(DurableOperation? Operation, Action<bool>? Callback);
+    private readonly record struct Item(DurableOperation? Operation, Action<bool>? Callback, GroupedItems? Group);
+
+    private sealed record GroupedItems(DurableOperation[] Operations, Action<bool>[] Callbacks);
+
+    /// <summary>The writes of the current thread's open group; reused by the thread from one packet to the next.</summary>
+    private sealed class WriteGroup
+    {
+        private DurableWriter? _writer;
+
+        public int Depth { get; set; }
+
+        public List<DurableOperation> Operations { get; } = [];
+
+        public List<Action<bool>> Callbacks { get; } = [];
+
+        /// <summary>Ties the group to <paramref name="writer"/>; a write for another broker's writer (two brokers in one process) first hands over what the group holds.</summary>
+        public WriteGroup Bind(DurableWriter writer)
+        {
+            if (_writer is not null && !ReferenceEquals(_writer, writer))
+            {
+                Flush();
+            }
+
+            _writer = writer;
+            return this;
+        }
+
+        public void Flush()
+        {
+            var writer = _writer;
+            _writer = null;
+            if (writer is null || (Operations.Count == 0 && Callbacks.Count == 0))
+            {
+                return;
+            }
+
+            if (Operations.Count + Callbacks.Count == 1)
+            {
+                if (Operations.Count == 1)
+                {
+                    writer._queue.Writer.TryWrite(new Item(Operations[0], null, null));
+                }
+                else
+                {
+                    writer.AfterCommitUngrouped(Callbacks[0]);
+                }
+            }
+            else
+            {
+                writer.Enqueue([.. Operations], [.. Callbacks]);
+            }
+
+            Operations.Clear();
+            Callbacks.Clear();
+        }
+    }
+
+    private void AfterCommitUngrouped(Action<bool> callback)
+    {
+        if (!_queue.Writer.TryWrite(new Item(null, callback, null)))
+        {
+            callback(false);
+        }
+    }
 }
