@@ -269,6 +269,37 @@ public sealed class AdminApiTests
     }
 
     [Fact]
+    public async Task A_changed_admin_password_takes_effect_at_the_next_request_although_good_credentials_are_remembered()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"tern-admin-{Guid.NewGuid():N}.passwd");
+        await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("ops", "first-pass"u8, 4096, 4096) + "\n");
+        try
+        {
+            await using var broker = await OperationsBroker.StartAsync(o =>
+            {
+                o.Http.ApiKey = null;
+                o.Http.AdminUsers = ["ops"];
+                o.Security.PasswordFile = file;
+            });
+            using var http = broker.Http(apiKey: null);
+            Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "first-pass"));
+            Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "first-pass"));
+
+            await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("ops", "second-pass"u8, 4096, 4096) + "\n");
+
+            Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "first-pass"));
+            Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "second-pass"));
+
+            await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("someone", "x"u8, 4096, 4096) + "\n");
+            Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "second-pass"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Without_a_key_or_admin_user_the_admin_api_is_off_and_says_how_to_turn_it_on()
     {
         await using var broker = await OperationsBroker.StartAsync(o => o.Http.ApiKey = null);
