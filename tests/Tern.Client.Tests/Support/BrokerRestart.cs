@@ -3,7 +3,7 @@ using Tern.TestKit;
 
 namespace Tern.Client.Tests.Support;
 
-/// <summary>Restarts a broker under test on the same port: Mosquitto in place (SIGTERM, start), Tern by a new broker.</summary>
+/// <summary>Restarts a broker under test on the same port: Mosquitto in place (SIGTERM, start), Tern by a clean stop and a start over the same options (and store).</summary>
 internal static class BrokerRestart
 {
     /// <summary>Stops <paramref name="broker"/> and starts one of the same kind on its port; returns the one to use from now on.</summary>
@@ -15,11 +15,8 @@ internal static class BrokerRestart
                 await mosquitto.RestartAsync();
                 return mosquitto;
             case TernBroker tern:
-                int port = tern.Port;
-                await tern.DisposeAsync();
-                return await TernBroker.StartAsync(
-                    options => options.Listeners = [new MqttListenerOptions { Bind = "127.0.0.1", Port = port }],
-                    settings: settings);
+                await tern.RestartAsync();
+                return tern;
             default:
                 throw new NotSupportedException($"No restart for {broker.Name}.");
         }
