@@ -63,6 +63,18 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
     /// <summary>Items queued and not yet written.</summary>
     public int Backlog => Volatile.Read(ref _count);
 
+    /// <summary>Whether the queue holds an array now (for tests: an idle connection should not).</summary>
+    internal bool HoldsQueueStorage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ring is not null;
+            }
+        }
+    }
+
     /// <summary>Queues a packet for the writer, or writes it at once when nothing is queued and no flush is pending. Ignored once the connection is closing.</summary>
     public void Enqueue(in OutboundPacket packet)
     {
