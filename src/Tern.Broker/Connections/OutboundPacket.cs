@@ -3,7 +3,7 @@ using Tern.Protocol;
 
 namespace Tern.Broker.Connections;
 
-/// <summary>What the write loop does with one queued item.</summary>
+/// <summary>What the writer does with one queued item.</summary>
 internal enum OutboundKind : byte
 {
     /// <summary>A PUBLISH: copy the shared encoding, patch the packet identifier and DUP.</summary>
