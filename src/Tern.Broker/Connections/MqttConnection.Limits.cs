@@ -79,27 +79,24 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>
-    /// Whether a QoS 0 PUBLISH of <paramref name="size"/> bytes is dropped instead of queued: the client is so far
-    /// behind that the queue would pass <see cref="BrokerOptions.MaxOutboundBytes"/>, or the memory guard is on and the
-    /// client has a backlog. Counted every time, logged once per episode.
+    /// Whether a QoS 0 PUBLISH of <paramref name="size"/> bytes is dropped instead of queued, and by which limit: the
+    /// client is so far behind that the queue would pass <see cref="BrokerOptions.MaxOutboundBytes"/>, or the memory
+    /// guard is on and the client has a backlog. Called under the queue's lock; <see cref="NoteShed"/> counts it after.
     /// </summary>
-    private bool ShouldShed(int size)
+    private string? ShedLimit(int size)
     {
-        long queued = Volatile.Read(ref _outboundBytes);
-        string limit;
+        long queued = _outboundBytes;
         if (_maxOutboundBytes > 0 && queued + size > _maxOutboundBytes)
         {
-            limit = LimitNames.OutboundBytes;
-        }
-        else if (queued > MemoryShedThreshold && _engine.Limits.Memory.IsOverLimit)
-        {
-            limit = LimitNames.Memory;
-        }
-        else
-        {
-            return false;
+            return LimitNames.OutboundBytes;
         }
 
+        return queued > MemoryShedThreshold && _engine.Limits.Memory.IsOverLimit ? LimitNames.Memory : null;
+    }
+
+    /// <summary>Counts a shed QoS 0 message every time, and logs it once per episode.</summary>
+    private void NoteShed(string limit)
+    {
         _engine.Limits.Hit(limit);
         _engine.Metrics.MessageDropped(limit == LimitNames.Memory ? "memory" : "slow_consumer");
         long now = _engine.TimeProvider.GetTimestamp();
@@ -108,11 +105,7 @@ internal sealed partial class MqttConnection
         {
             BrokerLog.OutboundBytesExceeded(_engine.Logger, _channel.ClientId, _maxOutboundBytes);
         }
-
-        return true;
     }
-
-    private void OnBytesWritten(long bytes) => Interlocked.Add(ref _outboundBytes, -bytes);
 
     // The transport's buffer is full when a flush does not complete at once: the client is not taking bytes. The
     // heartbeat measures the stall from here (a timestamp of 0 means "not stalled", hence the Max).

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Tern.Broker.Channel;
@@ -13,14 +12,15 @@ using Tern.Protocol.Framing;
 namespace Tern.Broker.Connections;
 
 /// <summary>
-/// One network connection: a read loop that cuts the byte stream into packets and hands each to the channel, and a
-/// single write loop that drains the outbound queue into the transport, flushing once per drained batch.
+/// One network connection: a read loop that cuts the byte stream into packets and hands each to the channel, and an
+/// outbound queue whose single writer drains it into the transport, flushing once per drained batch.
 /// </summary>
 /// <remarks>
-/// Producers (this connection's channel, other connections' publishers, the heartbeat) only enqueue; the write loop
-/// is the only code that touches the output pipe. When the outbound backlog passes a high-water mark the read loop
-/// stops reading until the writer catches up, so a client that sends without reading its acknowledgements is
-/// slowed down instead of growing the broker's memory.
+/// Producers (this connection's channel, other connections' publishers, the heartbeat) only enqueue; exactly one
+/// thread at a time holds the writer role and touches the output pipe (MqttConnection.Outbound.cs). There is no
+/// parked write loop: the writer runs only while something is to be written. When the outbound backlog passes a
+/// high-water mark the read loop stops reading until the writer catches up, so a client that sends without reading
+/// its acknowledgements is slowed down instead of growing the broker's memory.
 /// </remarks>
 internal sealed partial class MqttConnection
 {
@@ -29,12 +29,7 @@ internal sealed partial class MqttConnection
 
     private readonly ConnectionContext _context;
     private readonly BrokerEngine _engine;
-    private readonly Channel<OutboundPacket> _outbound = System.Threading.Channels.Channel.CreateUnbounded<OutboundPacket>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly MqttChannel _channel;
-    private int _backlog;
-    private int _closeRequested;
-    private TaskCompletionSource? _drained;
 
     public MqttConnection(ConnectionContext context, BrokerEngine engine)
     {
@@ -47,6 +42,7 @@ internal sealed partial class MqttConnection
             ? context.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate
             : null;
         _channel = new MqttChannel(this, engine);
+        _signal.RunContinuationsAsynchronously = true;
         InitializeLimits();
     }
 
@@ -72,14 +68,10 @@ internal sealed partial class MqttConnection
     /// <summary>The client's TLS certificate, when the listener asked for one and the client sent it.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; }
 
-    /// <summary>Items queued and not yet written.</summary>
-    public int Backlog => Volatile.Read(ref _backlog);
-
     /// <summary>Runs the connection until either side closes it.</summary>
     public async Task RunAsync()
     {
         _engine.Register(_channel);
-        var writing = WriteLoopAsync();
         try
         {
             await ReadLoopAsync().ConfigureAwait(false);
@@ -100,47 +92,16 @@ internal sealed partial class MqttConnection
         }
 
         // A peer that stopped reading must not hold this task forever: give the writer a bound, then abort.
-        if (await Task.WhenAny(writing, Task.Delay(_engine.Options.ShutdownTimeout, _engine.TimeProvider)).ConfigureAwait(false) != writing)
+        var finished = WaitForWriterFinishedAsync();
+        if (!finished.IsCompleted)
         {
-            _context.Abort(new ConnectionAbortedException("The peer did not take the last packets in time."));
-            await writing.ConfigureAwait(false);
+            using var bound = _engine.TimeProvider.CreateTimer(
+                static state => ((MqttConnection)state!)._context.Abort(new ConnectionAbortedException("The peer did not take the last packets in time.")),
+                this,
+                _engine.Options.ShutdownTimeout,
+                Timeout.InfiniteTimeSpan);
+            await finished.ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Queues a packet for the write loop. Ignored once the connection is closing.</summary>
-    public void Enqueue(in OutboundPacket packet)
-    {
-        if (Volatile.Read(ref _closeRequested) != 0)
-        {
-            return;
-        }
-
-        int size = packet.Size;
-        if (packet.IsAtMostOncePublish && ShouldShed(size))
-        {
-            return;
-        }
-
-        Interlocked.Increment(ref _backlog);
-        Interlocked.Add(ref _outboundBytes, size);
-        if (!_outbound.Writer.TryWrite(packet))
-        {
-            Interlocked.Decrement(ref _backlog);
-            Interlocked.Add(ref _outboundBytes, -size);
-        }
-    }
-
-    /// <summary>Flushes everything queued so far, then closes the connection. Safe to call from any thread, any number of times.</summary>
-    public void RequestClose()
-    {
-        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
-        {
-            return;
-        }
-
-        _outbound.Writer.TryWrite(OutboundPacket.Close);
-        _outbound.Writer.TryComplete();
-        _closing?.TrySetResult();
     }
 
     private async Task ReadLoopAsync()
@@ -157,7 +118,23 @@ internal sealed partial class MqttConnection
 
             var buffer = result.Buffer;
             long available = buffer.Length;
-            bool keepGoing = ProcessFrames(ref buffer, maxPacketSize, out bool paused);
+            // The read loop holds the writer role while it processes a receive batch: what the batch produces
+            // (PUBACKs, CONNACK, SUBACK) is written straight into the output pipe and flushed once at the end.
+            bool holdsWriter = BeginBatch();
+            bool keepGoing;
+            bool paused;
+            try
+            {
+                keepGoing = ProcessFrames(ref buffer, maxPacketSize, out paused);
+            }
+            finally
+            {
+                if (holdsWriter)
+                {
+                    EndBatch();
+                }
+            }
+
             _engine.Metrics.Received(available - buffer.Length);
             if (keepGoing && _channel.TakePendingWork() is { } pending)
             {
@@ -194,7 +171,7 @@ internal sealed partial class MqttConnection
                 break;
             }
 
-            if (Volatile.Read(ref _backlog) > BacklogHighWater)
+            if (Backlog > BacklogHighWater)
             {
                 await WaitForDrainAsync().ConfigureAwait(false);
             }
@@ -253,75 +230,6 @@ internal sealed partial class MqttConnection
             {
                 return true;
             }
-        }
-    }
-
-    private Task WaitForDrainAsync()
-    {
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _drained, drained);
-        if (Volatile.Read(ref _backlog) <= BacklogLowWater || Volatile.Read(ref _closeRequested) != 0)
-        {
-            drained.TrySetResult();
-        }
-
-        return drained.Task;
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var reader = _outbound.Reader;
-        var output = _context.Transport.Output;
-        try
-        {
-            bool closing = false;
-            while (!closing && await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                int written = 0;
-                long writtenBytes = 0;
-                while (reader.TryRead(out var item))
-                {
-                    written++;
-                    writtenBytes += item.Size;
-                    if (item.Kind == OutboundKind.Close)
-                    {
-                        closing = true;
-                        break;
-                    }
-
-                    Write(output, item);
-                }
-
-                if (Interlocked.Add(ref _backlog, -written) <= BacklogLowWater)
-                {
-                    Interlocked.Exchange(ref _drained, null)?.TrySetResult();
-                }
-
-                _engine.Metrics.Sent(output.CanGetUnflushedBytes ? output.UnflushedBytes : 0, closing ? written - 1 : written);
-                var pending = output.FlushAsync();
-                NoteFlushStarted(pending.IsCompleted);
-                var flush = await pending.ConfigureAwait(false);
-                NoteFlushEnded();
-
-                // Bytes count until the transport took them: what sits in the output pipe is part of the bound.
-                OnBytesWritten(writtenBytes);
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException or OperationCanceledException)
-        {
-            BrokerLog.ConnectionError(_engine.Logger, RemoteEndPoint, ex);
-        }
-        finally
-        {
-            Interlocked.Exchange(ref _closeRequested, 1);
-            Interlocked.Exchange(ref _drained, null)?.TrySetResult();
-            _closing?.TrySetResult();
-            await output.CompleteAsync().ConfigureAwait(false);
-            _context.Transport.Input.CancelPendingRead();
         }
     }
 

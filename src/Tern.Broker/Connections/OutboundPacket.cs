@@ -3,7 +3,7 @@ using Tern.Protocol;
 
 namespace Tern.Broker.Connections;
 
-/// <summary>What the write loop does with one queued item.</summary>
+/// <summary>What the writer does with one queued item.</summary>
 internal enum OutboundKind : byte
 {
     /// <summary>A PUBLISH: copy the shared encoding, patch the packet identifier and DUP.</summary>
@@ -17,9 +17,6 @@ internal enum OutboundKind : byte
 
     /// <summary>A pre-encoded packet (CONNACK, SUBACK, UNSUBACK, DISCONNECT).</summary>
     Bytes,
-
-    /// <summary>Flush what came before, then close the connection.</summary>
-    Close,
 }
 
 /// <summary>One item of a connection's outbound queue. A struct: queueing a PUBLISH or an acknowledgement allocates nothing.</summary>
@@ -70,8 +67,6 @@ internal readonly struct OutboundPacket
         new(OutboundKind.Acknowledgement, null, null, type, packetIdentifier, reasonCode, false);
 
     public static OutboundPacket PingResponse { get; } = new(OutboundKind.PingResponse, null, null, PacketType.PingResp, 0, ReasonCode.Success, false);
-
-    public static OutboundPacket Close { get; } = new(OutboundKind.Close, null, null, PacketType.Reserved, 0, ReasonCode.Success, false);
 
     public static OutboundPacket ForBytes(byte[] bytes) => new(OutboundKind.Bytes, null, bytes, PacketType.Reserved, 0, ReasonCode.Success, false);
 }
