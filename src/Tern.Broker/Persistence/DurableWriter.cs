@@ -46,6 +46,7 @@ internal sealed class DurableWriter : IDisposable
         _logger = logger;
         _lastStoreId = lastStoreId;
         DefersAcknowledgements = options.Durability == DurabilityMode.Ack;
+        MaxCachedMessages = options.MaxCachedMessagesPerSession;
         _flushInterval = options.FlushInterval;
         _thread = new Thread(Run) { IsBackground = true, Name = "tern-durable-writer" };
         _thread.Start();
@@ -59,6 +60,9 @@ internal sealed class DurableWriter : IDisposable
 
     /// <summary>The last commit failed and no commit has succeeded since: new QoS 1/2 work is refused.</summary>
     public bool IsFaulted => _faulted;
+
+    /// <summary>How many queued messages of a session stay in memory; those beyond live only in the store.</summary>
+    public int MaxCachedMessages { get; }
 
     /// <summary>The clock the stored times are in.</summary>
     public DurableClock Clock => _clock;
@@ -83,6 +87,52 @@ internal sealed class DurableWriter : IDisposable
         if (!_queue.Writer.TryWrite(new Item(null, callback)))
         {
             callback(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads queued messages of <paramref name="clientId"/> back from the store (see <see cref="IDurableStore.ReadQueued"/>)
+    /// once everything recorded before this call is committed, so every message queued before it can be found. The
+    /// read runs on the thread pool, never on the writer's thread; <paramref name="done"/> gets the messages, or null
+    /// when the store could not be read or the writer stopped. While commits fail the read waits for one to succeed.
+    /// </summary>
+    public void ReadQueued(string clientId, long fromStoreId, int limit, Action<IReadOnlyList<StoredDelivery>?> done)
+    {
+        if (!_queue.Writer.TryWrite(new Item(null, AfterCommitted)))
+        {
+            done(null);
+        }
+
+        void AfterCommitted(bool committed)
+        {
+            if (!committed)
+            {
+                // Wait for the retry of the failed batch (the writer stopping ends the wait).
+                if (!_queue.Writer.TryWrite(new Item(null, AfterCommitted)))
+                {
+                    done(null);
+                }
+
+                return;
+            }
+
+            ThreadPool.UnsafeQueueUserWorkItem(
+                _ =>
+                {
+                    IReadOnlyList<StoredDelivery>? rows;
+                    try
+                    {
+                        rows = _store.ReadQueued(clientId, fromStoreId, limit);
+                    }
+                    catch (Exception ex)
+                    {
+                        PersistenceLog.ReadFailed(_logger, clientId, ex.Message);
+                        rows = null;
+                    }
+
+                    done(rows);
+                },
+                null);
         }
     }
 
