@@ -44,9 +44,9 @@ run() {
   data="$out/data-$kind-$round"
   rm -rf "$data"; mkdir -p "$data"
   case "$kind" in
-    memory)   "${tern[@]}" broker --port "$port" --persistence memory --log-level Warning >"$out/$kind.log" 2>&1 & ;;
-    ack)      "${tern[@]}" broker --port "$port" --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
-    periodic) TERN_PERSISTENCE__DURABILITY=Periodic "${tern[@]}" broker --port "$port" --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
+    memory)   "${tern[@]}" broker --port "$port" --http-port 0 --persistence memory --log-level Warning >"$out/$kind.log" 2>&1 & ;;
+    ack)      "${tern[@]}" broker --port "$port" --http-port 0 --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
+    periodic) TERN_PERSISTENCE__DURABILITY=Periodic "${tern[@]}" broker --port "$port" --http-port 0 --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
     mosquitto)
       printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location %s/\nmax_queued_messages 100000\nmax_inflight_messages 20\n' "$port" "$data" >"$out/mosquitto.conf"
       mosquitto -c "$out/mosquitto.conf" >"$out/$kind.log" 2>&1 & ;;

@@ -74,6 +74,7 @@ internal sealed partial class SqliteDurableStore : IDurableStore
             Check(connection, path);
             Migrate(connection, path);
             Execute(connection, options.Durability == DurabilityMode.Ack ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+
             return new SqliteDurableStore(connection, path, new DurableClock(time));
         }
         catch (SqliteException ex)
@@ -139,6 +140,7 @@ internal sealed partial class SqliteDurableStore : IDurableStore
             {
                 continue;
             }
+
 
             _statements.Apply(operation);
         }

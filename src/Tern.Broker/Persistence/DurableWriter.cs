@@ -157,11 +157,12 @@ internal sealed class DurableWriter : IDisposable
         var operations = new List<DurableOperation>();
         var callbacks = new List<Action<bool>>();
         long faultedSince = 0;
+        bool backlog = false;
         while (true)
         {
             // After a failure the batch is retried at once (the retry interval was waited), without waiting for more work.
             bool open = _faulted ? !_queue.Reader.Completion.IsCompleted : WaitForWork();
-            if (!DefersAcknowledgements && open)
+            if (!DefersAcknowledgements && open && !backlog)
             {
                 // Periodic durability: gather a whole interval's writes into one commit.
                 _stopping.Wait(_flushInterval);
@@ -179,6 +180,9 @@ internal sealed class DurableWriter : IDisposable
                 }
             }
 
+            // Periodic durability: a full batch means a backlog; the next one is taken at once, not an interval later
+            // (else the writer would commit at most MaxBatch operations per interval and the queue would grow).
+            backlog = operations.Count >= MaxBatch;
             bool committed = TryCommit(operations);
             if (committed)
             {
