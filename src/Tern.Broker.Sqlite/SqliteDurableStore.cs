@@ -74,7 +74,6 @@ internal sealed partial class SqliteDurableStore : IDurableStore
             Check(connection, path);
             Migrate(connection, path);
             Execute(connection, options.Durability == DurabilityMode.Ack ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
-
             return new SqliteDurableStore(connection, path, new DurableClock(time));
         }
         catch (SqliteException ex)
@@ -140,7 +139,6 @@ internal sealed partial class SqliteDurableStore : IDurableStore
             {
                 continue;
             }
-
 
             _statements.Apply(operation);
         }
