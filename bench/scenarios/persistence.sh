@@ -70,8 +70,12 @@ runs = [json.loads(l) for l in open(sys.argv[1])]
 def rate(r):
     return r["delivered_per_s"]
 median = {k: statistics.median(rate(r) for r in runs if r["kind"] == k) for k in ("memory", "ack", "periodic", "mosquitto")}
-print("| broker | QoS 1 msg/s delivered to a persistent session (median) | ratio to Tern in memory |")
-print("|---|---|---|")
+print("| broker | QoS 1 msg/s delivered to a persistent session (median) | ratio to Tern in memory | ratio to Mosquitto |")
+print("|---|---|---|---|")
 for k, v in median.items():
-    print(f"| {k} | {v:,.0f} | {v / median['memory']:.2f} |")
+    print(f"| {k} | {v:,.0f} | {v / median['memory']:.2f} | {v / median['mosquitto']:.1f} |")
+# The machine's load moves from round to round: each round's ack / memory ratio shows how much.
+rounds = sorted({r["round"] for r in runs})
+per_round = [next(rate(r) for r in runs if r["kind"] == "ack" and r["round"] == n) / next(rate(r) for r in runs if r["kind"] == "memory" and r["round"] == n) for n in rounds]
+print("ack / memory per round: " + ", ".join(f"{x:.2f}" for x in per_round))
 PY

@@ -154,6 +154,17 @@ public sealed class PagingTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public async Task A_cache_of_fewer_than_two_messages_is_refused_at_start_with_a_message_naming_the_setting(int cache)
+    {
+        using var data = new DataDirectory();
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => StartAsync(data, cache));
+        Assert.Contains("Persistence.MaxCachedMessagesPerSession must be at least 2.", error.Message, StringComparison.Ordinal);
+    }
+
     private static string Text(int i) => i.ToString("D6", CultureInfo.InvariantCulture);
 
     private static Task<TernBroker> StartAsync(DataDirectory data, int cache = Cache, Action<Tern.Broker.BrokerOptions>? configure = null) =>
