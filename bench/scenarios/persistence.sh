@@ -44,9 +44,9 @@ run() {
   data="$out/data-$kind-$round"
   rm -rf "$data"; mkdir -p "$data"
   case "$kind" in
-    memory)   "${tern[@]}" broker --port "$port" --persistence memory --log-level Warning >"$out/$kind.log" 2>&1 & ;;
-    ack)      "${tern[@]}" broker --port "$port" --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
-    periodic) TERN_PERSISTENCE__DURABILITY=Periodic "${tern[@]}" broker --port "$port" --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
+    memory)   "${tern[@]}" broker --port "$port" --http-port 0 --persistence memory --log-level Warning >"$out/$kind.log" 2>&1 & ;;
+    ack)      "${tern[@]}" broker --port "$port" --http-port 0 --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
+    periodic) TERN_PERSISTENCE__DURABILITY=Periodic "${tern[@]}" broker --port "$port" --http-port 0 --data-dir "$data" --log-level Warning >"$out/$kind.log" 2>&1 & ;;
     mosquitto)
       printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location %s/\nmax_queued_messages 100000\nmax_inflight_messages 20\n' "$port" "$data" >"$out/mosquitto.conf"
       mosquitto -c "$out/mosquitto.conf" >"$out/$kind.log" 2>&1 & ;;
@@ -70,8 +70,12 @@ runs = [json.loads(l) for l in open(sys.argv[1])]
 def rate(r):
     return r["delivered_per_s"]
 median = {k: statistics.median(rate(r) for r in runs if r["kind"] == k) for k in ("memory", "ack", "periodic", "mosquitto")}
-print("| broker | QoS 1 msg/s delivered to a persistent session (median) | ratio to Tern in memory |")
-print("|---|---|---|")
+print("| broker | QoS 1 msg/s delivered to a persistent session (median) | ratio to Tern in memory | ratio to Mosquitto |")
+print("|---|---|---|---|")
 for k, v in median.items():
-    print(f"| {k} | {v:,.0f} | {v / median['memory']:.2f} |")
+    print(f"| {k} | {v:,.0f} | {v / median['memory']:.2f} | {v / median['mosquitto']:.1f} |")
+# The machine's load moves from round to round: each round's ack / memory ratio shows how much.
+rounds = sorted({r["round"] for r in runs})
+per_round = [next(rate(r) for r in runs if r["kind"] == "ack" and r["round"] == n) / next(rate(r) for r in runs if r["kind"] == "memory" and r["round"] == n) for n in rounds]
+print("ack / memory per round: " + ", ".join(f"{x:.2f}" for x in per_round))
 PY

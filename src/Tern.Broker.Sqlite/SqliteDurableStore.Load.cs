@@ -9,12 +9,12 @@ namespace Tern.Broker.Sqlite;
 internal sealed partial class SqliteDurableStore
 {
     /// <inheritdoc/>
-    public DurableState Load()
+    public DurableState Load(int cachedMessagesPerSession)
     {
         try
         {
             var subscriptions = ReadSubscriptions();
-            var deliveries = ReadDeliveries();
+            var (deliveries, pagedOut) = ReadDeliveries(cachedMessagesPerSession);
             var awaiting = ReadAwaitingRelease();
             var sessions = new List<StoredSession>();
             using (var command = Command("SELECT client_id, expiry_interval, disconnected_at, will_delay, will_topic, will_properties, will_payload, will_qos, will_retain, will_expires_at FROM sessions"))
@@ -34,7 +34,8 @@ internal sealed partial class SqliteDurableStore
                         (uint)reader.GetInt64(3),
                         subscriptions.GetValueOrDefault(clientId) ?? [],
                         deliveries.GetValueOrDefault(clientId) ?? [],
-                        awaiting.GetValueOrDefault(clientId) ?? []));
+                        awaiting.GetValueOrDefault(clientId) ?? [],
+                        pagedOut.GetValueOrDefault(clientId)));
                 }
             }
 
@@ -83,22 +84,85 @@ internal sealed partial class SqliteDurableStore
         return result;
     }
 
-    private Dictionary<string, List<StoredDelivery>> ReadDeliveries()
+    // One pass in queue order. Messages in flight are read whole; of each session's queued messages the first
+    // `cached` are read whole, the others as key and size only (their blobs are not touched).
+    private (Dictionary<string, List<StoredDelivery>> Whole, Dictionary<string, List<StoredQueueEntry>> PagedOut) ReadDeliveries(int cached)
     {
-        var result = new Dictionary<string, List<StoredDelivery>>(StringComparer.Ordinal);
-        using var command = Command("""
-            SELECT id, client_id, qos, retain, subscription_identifiers, packet_id, released, topic, properties, payload, message_qos, message_retain, publisher, expires_at
-            FROM queue ORDER BY id
-            """);
+        var whole = new Dictionary<string, List<StoredDelivery>>(StringComparer.Ordinal);
+        var pagedOut = new Dictionary<string, List<StoredQueueEntry>>(StringComparer.Ordinal);
+        var queuedCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var command = Command($"SELECT {DeliveryColumns}, {SizeColumn} FROM queue ORDER BY id");
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var message = new StoredMessage(Utf8(reader.GetString(7)), Bytes(reader, 8), Bytes(reader, 9), (QualityOfService)reader.GetInt32(10), reader.GetInt64(11) != 0, reader.IsDBNull(12) ? null : reader.GetString(12), reader.GetInt64(13));
-            int[]? identifiers = reader.IsDBNull(4) ? null : [.. reader.GetString(4).Split(',').Select(i => int.Parse(i, CultureInfo.InvariantCulture))];
-            Add(result, reader.GetString(1), new StoredDelivery(reader.GetInt64(0), message, (QualityOfService)reader.GetInt32(2), reader.GetInt64(3) != 0, identifiers, (ushort)reader.GetInt32(5), reader.GetInt64(6) != 0));
+            string clientId = reader.GetString(1);
+            if (reader.GetInt32(5) == 0)
+            {
+                int queued = queuedCounts.GetValueOrDefault(clientId);
+                queuedCounts[clientId] = queued + 1;
+                if (queued >= cached)
+                {
+                    Add(pagedOut, clientId, new StoredQueueEntry(reader.GetInt64(0), reader.GetInt32(14)));
+                    continue;
+                }
+            }
+
+            Add(whole, clientId, ReadDelivery(reader));
         }
 
-        return result;
+        return (whole, pagedOut);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit)
+    {
+        lock (_readGate)
+        {
+            ObjectDisposedException.ThrowIf(_readerDisposed, this);
+            try
+            {
+                if (_reader is null)
+                {
+                    var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+                    connection.Open();
+                    _reader = connection;
+                    _readQueued = connection.CreateCommand();
+                    _readQueued.CommandText = $"SELECT {DeliveryColumns} FROM queue WHERE client_id = $c AND id >= $id AND packet_id = 0 ORDER BY id LIMIT $n";
+                    _readQueued.Parameters.Add(new SqliteParameter { ParameterName = "$c" });
+                    _readQueued.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
+                    _readQueued.Parameters.Add(new SqliteParameter { ParameterName = "$n" });
+                }
+
+                var command = _readQueued!;
+                command.Parameters[0].Value = clientId;
+                command.Parameters[1].Value = fromStoreId;
+                command.Parameters[2].Value = limit;
+                var result = new List<StoredDelivery>(Math.Min(limit, 1024));
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    result.Add(ReadDelivery(reader));
+                }
+
+                return result;
+            }
+            catch (SqliteException ex)
+            {
+                throw new BrokerStorageException(Describe(_path, ex), ex);
+            }
+        }
+    }
+
+    private const string DeliveryColumns = "id, client_id, qos, retain, subscription_identifiers, packet_id, released, topic, properties, payload, message_qos, message_retain, publisher, expires_at";
+
+    // The bytes a queued message counts against MaxQueuedBytes (the topic is TEXT: its UTF-8 length).
+    private const string SizeColumn = "length(CAST(topic AS BLOB)) + length(properties) + length(payload)";
+
+    private static StoredDelivery ReadDelivery(SqliteDataReader reader)
+    {
+        var message = new StoredMessage(Utf8(reader.GetString(7)), Bytes(reader, 8), Bytes(reader, 9), (QualityOfService)reader.GetInt32(10), reader.GetInt64(11) != 0, reader.IsDBNull(12) ? null : reader.GetString(12), reader.GetInt64(13));
+        int[]? identifiers = reader.IsDBNull(4) ? null : [.. reader.GetString(4).Split(',').Select(i => int.Parse(i, CultureInfo.InvariantCulture))];
+        return new StoredDelivery(reader.GetInt64(0), message, (QualityOfService)reader.GetInt32(2), reader.GetInt64(3) != 0, identifiers, (ushort)reader.GetInt32(5), reader.GetInt64(6) != 0);
     }
 
     private Dictionary<string, List<ushort>> ReadAwaitingRelease()

@@ -6,7 +6,8 @@ namespace Tern.Broker.Sqlite;
 /// <summary>
 /// The durable store in one SQLite file, <c>tern.db</c> in the data directory, in WAL mode. Ack durability commits
 /// with <c>synchronous=FULL</c> (each commit is fsynced: acknowledged means on disk); periodic durability with
-/// <c>synchronous=NORMAL</c>. One connection, used by the writer thread only (and by <see cref="Load"/> before it starts).
+/// <c>synchronous=NORMAL</c>. One connection used by the writer thread only (and by <see cref="Load"/> before it starts), and a read-only one
+/// for <see cref="ReadQueued"/>, which pages queued messages back in.
 /// </summary>
 internal sealed partial class SqliteDurableStore : IDurableStore
 {
@@ -16,6 +17,14 @@ internal sealed partial class SqliteDurableStore : IDurableStore
     private readonly SqliteConnection _connection;
     private readonly string _path;
     private readonly Statements _statements;
+    private readonly HashSet<long> _queuedInBatch = [];
+    private readonly HashSet<long> _transientInBatch = [];
+
+    // ReadQueued's own read-only connection (WAL: readers see the last commit and never wait for the writer).
+    private readonly Lock _readGate = new();
+    private SqliteConnection? _reader;
+    private SqliteCommand? _readQueued;
+    private bool _readerDisposed;
 
     private SqliteDurableStore(SqliteConnection connection, string path, DurableClock clock)
     {
@@ -113,12 +122,24 @@ internal sealed partial class SqliteDurableStore : IDurableStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A message queued and removed within the batch (typically: routed, sent and acknowledged by the subscriber while
+    /// the previous commit was being fsynced) touches no row at all: its INSERT, UPDATEs and DELETE would cancel out in
+    /// this one transaction, so skipping them changes nothing a reader or a crash can observe. A removal whose queueing
+    /// was committed by an earlier batch is always applied.
+    /// </remarks>
     public void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs)
     {
+        var transient = TransientMessages(operations);
         using var transaction = _connection.BeginTransaction();
         _statements.Begin(transaction);
         foreach (var operation in operations)
         {
+            if (transient.Count > 0 && StoreIdOf(operation) is long id && transient.Contains(id))
+            {
+                continue;
+            }
+
             _statements.Apply(operation);
         }
 
@@ -126,9 +147,48 @@ internal sealed partial class SqliteDurableStore : IDurableStore
         transaction.Commit();
     }
 
+    // The store keys of the messages both queued and removed within `operations`. Reused between batches (the writer
+    // thread is the only caller).
+    private HashSet<long> TransientMessages(IReadOnlyList<DurableOperation> operations)
+    {
+        var queued = _queuedInBatch;
+        var transient = _transientInBatch;
+        queued.Clear();
+        transient.Clear();
+        foreach (var operation in operations)
+        {
+            if (operation is MessageQueued q)
+            {
+                queued.Add(q.Delivery.StoreId);
+            }
+            else if (operation is MessageRemoved r && queued.Contains(r.StoreId))
+            {
+                transient.Add(r.StoreId);
+            }
+        }
+
+        return transient;
+    }
+
+    private static long? StoreIdOf(DurableOperation operation) => operation switch
+    {
+        MessageQueued q => q.Delivery.StoreId,
+        MessageSent s => s.StoreId,
+        MessageReleased r => r.StoreId,
+        MessageRemoved r => r.StoreId,
+        _ => null,
+    };
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        lock (_readGate)
+        {
+            _readerDisposed = true;
+            _readQueued?.Dispose();
+            _reader?.Dispose();
+        }
+
         _statements.Dispose();
         _connection.Dispose();
     }

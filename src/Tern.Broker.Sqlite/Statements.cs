@@ -15,10 +15,10 @@ internal sealed class Statements : IDisposable
     private readonly SqliteCommand[] _sessionRemoved;
     private readonly SqliteCommand _subscriptionSet;
     private readonly SqliteCommand _subscriptionRemoved;
-    private readonly SqliteCommand _messageQueued;
-    private readonly SqliteCommand _messageSent;
-    private readonly SqliteCommand _messageReleased;
-    private readonly SqliteCommand _messageRemoved;
+    private readonly RawStatement _messageQueued;
+    private readonly RawStatement _messageSent;
+    private readonly RawStatement _messageReleased;
+    private readonly RawStatement _messageRemoved;
     private readonly SqliteCommand _releaseAwaited;
     private readonly SqliteCommand _releaseCompleted;
     private readonly SqliteCommand _retainedSet;
@@ -53,13 +53,13 @@ internal sealed class Statements : IDisposable
             VALUES ($c, $f, $q, $n, $r, $h, $i)
             """, "$c", "$f", "$q", "$n", "$r", "$h", "$i");
         _subscriptionRemoved = Create(connection, "DELETE FROM subscriptions WHERE client_id = $c AND topic_filter = $f", "$c", "$f");
-        _messageQueued = Create(connection, """
+        _messageQueued = new RawStatement(connection, """
             INSERT INTO queue (id, client_id, qos, retain, subscription_identifiers, packet_id, released, topic, properties, payload, message_qos, message_retain, publisher, expires_at)
-            VALUES ($id, $c, $q, $r, $s, $p, 0, $t, $pr, $y, $mq, $mr, $pub, $x)
-            """, "$id", "$c", "$q", "$r", "$s", "$p", "$t", "$pr", "$y", "$mq", "$mr", "$pub", "$x");
-        _messageSent = Create(connection, "UPDATE queue SET packet_id = $p WHERE id = $id", "$id", "$p");
-        _messageReleased = Create(connection, "UPDATE queue SET released = 1 WHERE id = $id", "$id");
-        _messageRemoved = Create(connection, "DELETE FROM queue WHERE id = $id", "$id");
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            """);
+        _messageSent = new RawStatement(connection, "UPDATE queue SET packet_id = ?2 WHERE id = ?1");
+        _messageReleased = new RawStatement(connection, "UPDATE queue SET released = 1 WHERE id = ?1");
+        _messageRemoved = new RawStatement(connection, "DELETE FROM queue WHERE id = ?1");
         _releaseAwaited = Create(connection, "INSERT OR IGNORE INTO awaiting_release (client_id, packet_id) VALUES ($c, $p)", "$c", "$p");
         _releaseCompleted = Create(connection, "DELETE FROM awaiting_release WHERE client_id = $c AND packet_id = $p", "$c", "$p");
         _retainedSet = Create(connection, """
@@ -84,17 +84,18 @@ internal sealed class Statements : IDisposable
         {
             case MessageQueued q:
                 var m = q.Delivery.Message;
-                Run(_messageQueued, q.Delivery.StoreId, q.ClientId, (int)q.Delivery.QoS, q.Delivery.Retain, Identifiers(q.Delivery.SubscriptionIdentifiers), q.PacketIdentifier,
-                    m.Topic.ToArray(), m.Properties.ToArray(), m.Payload.ToArray(), (int)m.QoS, m.Retain, m.PublisherClientId, ExpiresAt(m));
+                _messageQueued.Bind(1, q.Delivery.StoreId).Bind(2, q.ClientId).Bind(3, (long)q.Delivery.QoS).Bind(4, q.Delivery.Retain ? 1 : 0)
+                    .Bind(5, Identifiers(q.Delivery.SubscriptionIdentifiers)).Bind(6, q.PacketIdentifier).Bind(7, m.Topic).Bind(8, m.Properties)
+                    .Bind(9, m.Payload).Bind(10, (long)m.QoS).Bind(11, m.Retain ? 1 : 0).Bind(12, m.PublisherClientId).Bind(13, ExpiresAt(m)).Run();
                 break;
             case MessageRemoved r:
-                Run(_messageRemoved, r.StoreId);
+                _messageRemoved.Bind(1, r.StoreId).Run();
                 break;
             case MessageSent s:
-                Run(_messageSent, s.StoreId, s.PacketIdentifier);
+                _messageSent.Bind(1, s.StoreId).Bind(2, s.PacketIdentifier).Run();
                 break;
             case MessageReleased r:
-                Run(_messageReleased, r.StoreId);
+                _messageReleased.Bind(1, r.StoreId).Run();
                 break;
             case ReleaseAwaited a:
                 Run(_releaseAwaited, a.ClientId, a.PacketIdentifier);
@@ -140,6 +141,10 @@ internal sealed class Statements : IDisposable
 
     public void Dispose()
     {
+        _messageQueued.Dispose();
+        _messageSent.Dispose();
+        _messageReleased.Dispose();
+        _messageRemoved.Dispose();
         foreach (var command in _all)
         {
             command.Dispose();

@@ -69,7 +69,9 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
 
     private sealed class Store(FaultyStoreFactory owner, IDurableStore inner) : IDurableStore
     {
-        public DurableState Load() => inner.Load();
+        public DurableState Load(int cachedMessagesPerSession) => inner.Load(cachedMessagesPerSession);
+
+        public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit) => inner.ReadQueued(clientId, fromStoreId, limit);
 
         public void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs)
         {

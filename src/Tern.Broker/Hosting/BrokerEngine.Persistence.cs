@@ -30,7 +30,7 @@ internal sealed partial class BrokerEngine
         DurableState state;
         try
         {
-            state = store.Load();
+            state = store.Load(persistence.MaxCachedMessagesPerSession);
         }
         catch
         {
@@ -44,6 +44,11 @@ internal sealed partial class BrokerEngine
             foreach (var delivery in session.Deliveries)
             {
                 lastId = Math.Max(lastId, delivery.StoreId);
+            }
+
+            if (session.PagedOut is [.., var last])
+            {
+                lastId = Math.Max(lastId, last.StoreId);
             }
         }
 

@@ -23,6 +23,15 @@ public sealed class PersistenceOptions
     /// <summary>With <see cref="DurabilityMode.Periodic"/>: how often the writes are committed. Default 1 s; the most a crash can lose.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How many queued messages of one persistent session are held in memory (default 1000). The messages queued beyond
+    /// them are kept only in the store (memory holds their key and size, 16 bytes each) and read back in order, in pages,
+    /// when the client's window opens; at start only messages in flight and this many queued ones per session are
+    /// loaded. <see cref="BrokerOptions.MaxQueuedMessages"/> and <see cref="BrokerOptions.MaxQueuedBytes"/> still count
+    /// every queued message. Only with <see cref="PersistenceMode.Sqlite"/>.
+    /// </summary>
+    public int MaxCachedMessagesPerSession { get; set; } = 1000;
+
     /// <summary>The problems of these settings; empty when they are good.</summary>
     internal IEnumerable<string> Validate()
     {
@@ -34,6 +43,11 @@ public sealed class PersistenceOptions
         if (FlushInterval <= TimeSpan.Zero || FlushInterval > TimeSpan.FromMinutes(1))
         {
             yield return "Persistence.FlushInterval must be between 1 ms and 1 minute.";
+        }
+
+        if (MaxCachedMessagesPerSession < 2)
+        {
+            yield return "Persistence.MaxCachedMessagesPerSession must be at least 2.";
         }
     }
 }

@@ -91,14 +91,14 @@ internal sealed partial class MqttSession
         }
 
         // DropOldest: each message removed is a drop of its own; the outcome returned stands for the last one.
-        _pending.RemoveFirst();
+        DropOldestQueued();
         while (_pending.Count > 0 && _pending.Bytes + size > max)
         {
             _limits.Dropped(this, DeliveryOutcome.DroppedQueueBytesFull);
-            _pending.RemoveFirst();
+            DropOldestQueued();
         }
 
-        _pending.AddLast(delivery);
+        Enqueue(delivery);
         return true;
     }
 }

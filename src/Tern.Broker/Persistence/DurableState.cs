@@ -45,6 +45,7 @@ internal sealed record StoredSubscription(string TopicFilter, SubscriptionEntryO
 /// <param name="Subscriptions">Its subscriptions.</param>
 /// <param name="Deliveries">Its messages in the order they were queued.</param>
 /// <param name="AwaitingRelease">Inbound QoS 2 packet identifiers awaiting PUBREL.</param>
+/// <param name="PagedOut">Queued messages after <paramref name="Deliveries"/> that were left in the store: keys and sizes only.</param>
 internal sealed record StoredSession(
     string ClientId,
     uint ExpiryInterval,
@@ -53,4 +54,10 @@ internal sealed record StoredSession(
     uint WillDelay,
     IReadOnlyList<StoredSubscription> Subscriptions,
     IReadOnlyList<StoredDelivery> Deliveries,
-    IReadOnlyList<ushort> AwaitingRelease);
+    IReadOnlyList<ushort> AwaitingRelease,
+    IReadOnlyList<StoredQueueEntry>? PagedOut = null);
+
+/// <summary>A queued message kept only in the store: its key and the bytes it counts against <c>MaxQueuedBytes</c>.</summary>
+/// <param name="StoreId">Its key in the store.</param>
+/// <param name="Size">Topic, properties and payload bytes.</param>
+internal readonly record struct StoredQueueEntry(long StoreId, int Size);

@@ -49,6 +49,7 @@ internal sealed class DurableWriter : IDisposable
         _logger = logger;
         _lastStoreId = lastStoreId;
         DefersAcknowledgements = options.Durability == DurabilityMode.Ack;
+        MaxCachedMessages = options.MaxCachedMessagesPerSession;
         _flushInterval = options.FlushInterval;
         _thread = new Thread(Run) { IsBackground = true, Name = "tern-durable-writer" };
         _thread.Start();
@@ -62,6 +63,9 @@ internal sealed class DurableWriter : IDisposable
 
     /// <summary>The last commit failed and no commit has succeeded since: new QoS 1/2 work is refused.</summary>
     public bool IsFaulted => _faulted;
+
+    /// <summary>How many queued messages of a session stay in memory; those beyond live only in the store.</summary>
+    public int MaxCachedMessages { get; }
 
     /// <summary>The clock the stored times are in.</summary>
     public DurableClock Clock => _clock;
@@ -132,6 +136,57 @@ internal sealed class DurableWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads queued messages of <paramref name="clientId"/> back from the store (see <see cref="IDurableStore.ReadQueued"/>)
+    /// once everything recorded before this call is committed, so every message queued before it can be found. The
+    /// read runs on the thread pool, never on the writer's thread; <paramref name="done"/> gets the messages, or null
+    /// when the store could not be read or the writer stopped. While commits fail the read waits for one to succeed.
+    /// </summary>
+    public void ReadQueued(string clientId, long fromStoreId, int limit, Action<IReadOnlyList<StoredDelivery>?> done)
+    {
+        // Inside a write group the read waits for the group too: it may hold messages queued by this very packet.
+        if (t_group is { Depth: > 0 } group)
+        {
+            group.Bind(this).Callbacks.Add(AfterCommitted);
+        }
+        else if (!_queue.Writer.TryWrite(new Item(null, AfterCommitted, null)))
+        {
+            done(null);
+        }
+
+        void AfterCommitted(bool committed)
+        {
+            if (!committed)
+            {
+                // Wait for the retry of the failed batch (the writer stopping ends the wait).
+                if (!_queue.Writer.TryWrite(new Item(null, AfterCommitted, null)))
+                {
+                    done(null);
+                }
+
+                return;
+            }
+
+            ThreadPool.UnsafeQueueUserWorkItem(
+                _ =>
+                {
+                    IReadOnlyList<StoredDelivery>? rows;
+                    try
+                    {
+                        rows = _store.ReadQueued(clientId, fromStoreId, limit);
+                    }
+                    catch (Exception ex)
+                    {
+                        PersistenceLog.ReadFailed(_logger, clientId, ex.Message);
+                        rows = null;
+                    }
+
+                    done(rows);
+                },
+                null);
+        }
+    }
+
     /// <summary>Commits what is queued and stops the writer (bounded wait), then closes the store.</summary>
     public void Dispose()
     {
@@ -153,11 +208,12 @@ internal sealed class DurableWriter : IDisposable
         var operations = new List<DurableOperation>();
         var callbacks = new List<Action<bool>>();
         long faultedSince = 0;
+        bool backlog = false;
         while (true)
         {
             // After a failure the batch is retried at once (the retry interval was waited), without waiting for more work.
             bool open = _faulted ? !_queue.Reader.Completion.IsCompleted : WaitForWork();
-            if (!DefersAcknowledgements && open)
+            if (!DefersAcknowledgements && open && !backlog)
             {
                 // Periodic durability: gather a whole interval's writes into one commit.
                 _stopping.Wait(_flushInterval);
@@ -181,6 +237,9 @@ internal sealed class DurableWriter : IDisposable
                 }
             }
 
+            // Periodic durability: a full batch means a backlog; the next one is taken at once, not an interval later
+            // (else the writer would commit at most MaxBatch operations per interval and the queue would grow).
+            backlog = operations.Count >= MaxBatch;
             bool committed = TryCommit(operations);
             if (committed)
             {

@@ -1,13 +1,26 @@
 namespace Tern.Broker.Persistence;
 
 /// <summary>
-/// A durable store's back end (SQLite in Tern.Broker.Sqlite). Used by one thread at a time: <see cref="Load"/> at
-/// start, then <see cref="Apply"/> from the <see cref="DurableWriter"/>'s thread only.
+/// A durable store's back end (SQLite in Tern.Broker.Sqlite). <see cref="Load"/> at start, then <see cref="Apply"/>
+/// from the <see cref="DurableWriter"/>'s thread only; <see cref="ReadQueued"/> from any thread, concurrently with
+/// <see cref="Apply"/> (it reads what is committed, on a connection of its own).
 /// </summary>
 internal interface IDurableStore : IDisposable
 {
-    /// <summary>Reads everything stored. Throws <see cref="BrokerStorageException"/> when the store is unreadable.</summary>
-    DurableState Load();
+    /// <summary>
+    /// Reads everything stored, except that of each session's queued messages (not in flight) only the first
+    /// <paramref name="cachedMessagesPerSession"/> are read whole; the others come as keys and sizes
+    /// (<see cref="StoredSession.PagedOut"/>), to be read with <see cref="ReadQueued"/> when their turn comes.
+    /// Throws <see cref="BrokerStorageException"/> when the store is unreadable.
+    /// </summary>
+    DurableState Load(int cachedMessagesPerSession);
+
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> committed messages of <paramref name="clientId"/>, not in flight, whose keys
+    /// are at least <paramref name="fromStoreId"/>, in the order they were queued. Safe to call while
+    /// <see cref="Apply"/> runs on another thread.
+    /// </summary>
+    IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit);
 
     /// <summary>
     /// Applies <paramref name="operations"/> in order in one transaction, durably (as the durability mode asks), and

@@ -22,4 +22,7 @@ internal static partial class PersistenceLog
 
     [LoggerMessage(6005, LogLevel.Warning, "Durable state: the writer did not finish within {Seconds} s at shutdown; the last writes may be lost")]
     public static partial void ShutdownTimedOut(ILogger logger, double seconds);
+
+    [LoggerMessage(6006, LogLevel.Error, "Reading queued messages of {ClientId} back from the store failed; they stay queued and the read is retried: {Problem}")]
+    public static partial void ReadFailed(ILogger logger, string clientId, string problem);
 }

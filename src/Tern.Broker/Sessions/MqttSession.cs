@@ -260,13 +260,12 @@ internal sealed partial class MqttSession
                 return DeliveryOutcome.DroppedQueueFull;
             }
 
-            Forget(_pending.First!.Value);
-            _pending.RemoveFirst();
-            _pending.AddLast(Store(delivery, 0));
+            DropOldestQueued();
+            Enqueue(delivery);
             return DeliveryOutcome.DroppedQueueFull;
         }
 
-        _pending.AddLast(Store(delivery, 0));
+        Enqueue(delivery);
         return DeliveryOutcome.Queued;
     }
 
@@ -378,9 +377,9 @@ internal sealed partial class MqttSession
     {
         var connection = _connection;
         long now = _limits.Time.GetTimestamp();
-        while (connection is not null && _pending.Count > 0 && _inflight.Count < connection.SendWindow)
+        while (connection is not null && _pending.First is { } first && _inflight.Count < connection.SendWindow)
         {
-            var delivery = _pending.First!.Value;
+            var delivery = first.Value;
             _pending.RemoveFirst();
             var outcome = delivery.Message.IsExpired(now) ? DeliveryOutcome.DroppedExpired : Send(connection, delivery, isNew: false);
             if (outcome != DeliveryOutcome.Sent)
@@ -390,6 +389,7 @@ internal sealed partial class MqttSession
             }
         }
 
+        RequestPage(connection);
         if (_queueFullLogged && _pending.Count <= _limits.MaxQueuedMessages / 2)
         {
             _queueFullLogged = false;

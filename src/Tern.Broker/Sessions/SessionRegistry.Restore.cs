@@ -65,6 +65,13 @@ internal sealed partial class SessionRegistry
 
                 session.Restore(subscriptions, deliveries, stored.AwaitingRelease);
                 messages += deliveries.Count;
+                if (stored.PagedOut is { Count: > 0 } pagedOut)
+                {
+                    // Beyond the first page, queued messages stay in the store until the client reads its way to them.
+                    session.RestorePagedOut(pagedOut);
+                    messages += pagedOut.Count;
+                }
+
                 sessions++;
                 _store.Save(session);
                 if (stored.DisconnectedAtUnixMs is null)

@@ -1,0 +1,128 @@
+using Tern.Broker.Messages;
+using Tern.Broker.Persistence;
+
+namespace Tern.Broker.Sessions;
+
+/// <summary>
+/// The bounded cache of a persistent session's queue: past <see cref="DurableWriter.MaxCachedMessages"/> queued
+/// messages, new ones are recorded in the store and memory keeps only their key and size (the store is the source of
+/// truth); when the client is connected and fewer than half the cache is left in memory, the next page is read back
+/// from the store, in order, off the writer's thread and off every read loop.
+/// </summary>
+/// <remarks>
+/// A message can leave the queue (dropped by an overflow, or the session ended) while a page holding it is being read:
+/// only rows whose keys are still at the head of the stored part are taken, so a message whose delete is still on its
+/// way to the store is never brought back.
+/// </remarks>
+internal sealed partial class MqttSession
+{
+    private bool _pageRequested;
+
+    /// <summary>Queued messages held in memory (the rest of <see cref="QueuedCount"/> is only in the store).</summary>
+    public int CachedQueuedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.CachedCount;
+            }
+        }
+    }
+
+    /// <summary>Puts back the queued messages a durable store holds beyond the first page (called at start, after <see cref="Restore"/>).</summary>
+    public void RestorePagedOut(IEnumerable<StoredQueueEntry> entries)
+    {
+        lock (_gate)
+        {
+            foreach (var entry in entries)
+            {
+                _pending.AddStored(entry);
+            }
+        }
+    }
+
+    // Caller holds the lock. Queues a QoS 1/2 delivery: in memory while the cache has room and nothing is kept in the
+    // store only (order), else recorded in the store and remembered by key and size.
+    private void Enqueue(in Delivery delivery)
+    {
+        var stored = Store(delivery, 0);
+        if (stored.StoreId != 0 && _durable is { } durable && (_pending.StoredCount > 0 || _pending.CachedCount >= durable.MaxCachedMessages))
+        {
+            _pending.AddStored(new StoredQueueEntry(stored.StoreId, Tern.Broker.Limits.DeliveryQueue.SizeOf(stored)));
+            return;
+        }
+
+        _pending.AddLast(stored);
+    }
+
+    // Caller holds the lock. Drops the oldest queued message, in memory or in the store.
+    private void DropOldestQueued()
+    {
+        long storeId = _pending.RemoveFirst();
+        if (storeId != 0)
+        {
+            _durable?.Write(new MessageRemoved(storeId));
+        }
+    }
+
+    // Caller holds the lock. Asks for the next page when the client is connected and the memory part ran low.
+    private void RequestPage(ISessionConnection? connection)
+    {
+        var durable = _durable;
+        if (connection is null || durable is null || _pageRequested || !_pending.TryPeekStored(out var first) ||
+            _pending.CachedCount > durable.MaxCachedMessages / 2)
+        {
+            return;
+        }
+
+        int limit = durable.MaxCachedMessages - _pending.CachedCount;
+        long upTo = _pending.LastStoredId;
+        _pageRequested = true;
+        durable.ReadQueued(ClientId, first.StoreId, limit, rows => OnPageRead(rows, limit, upTo));
+    }
+
+    // On a thread-pool thread: merges a page read from the store into the memory part, then fills the window.
+    private void OnPageRead(IReadOnlyList<StoredDelivery>? rows, int limit, long upTo)
+    {
+        lock (_gate)
+        {
+            _pageRequested = false;
+            var durable = _durable;
+            if (rows is null || durable is null)
+            {
+                // The read failed (logged): the next acknowledgement or connection asks again.
+                return;
+            }
+
+            foreach (var row in rows)
+            {
+                // A key before this row that the store did not return is not in the store (the read came after the
+                // commit of everything queued up to `upTo`): it cannot be delivered.
+                while (_pending.TryPeekStored(out var head) && head.StoreId < row.StoreId && head.StoreId <= upTo)
+                {
+                    _pending.RemoveFirstStored();
+                }
+
+                if (_pending.TryPeekStored(out var next) && next.StoreId == row.StoreId)
+                {
+                    _pending.RemoveFirstStored();
+                    var message = BrokerMessage.Restore(row.Message, durable.Clock);
+                    _pending.AddLast(new Delivery(message, row.QoS, row.Retain, SubscriptionIdentifiers: row.SubscriptionIdentifiers, StoreId: row.StoreId));
+                }
+
+                // Otherwise the row left the queue after the read was asked for; its delete is on its way to the store.
+            }
+
+            if (rows.Count < limit)
+            {
+                while (_pending.TryPeekStored(out var head) && head.StoreId <= upTo)
+                {
+                    _pending.RemoveFirstStored();
+                }
+            }
+
+            FillWindow();
+        }
+    }
+}
