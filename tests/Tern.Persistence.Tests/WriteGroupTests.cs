@@ -115,7 +115,9 @@ public sealed class WriteGroupTests
             }
         }
 
-        public DurableState Load() => throw new NotSupportedException();
+        public DurableState Load(int cachedMessagesPerSession) => throw new NotSupportedException();
+
+        public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit) => [];
 
         public void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs)
         {
