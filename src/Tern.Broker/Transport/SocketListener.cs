@@ -41,6 +41,21 @@ internal sealed class SocketListener
     /// <summary>Connections accepted and not yet ended.</summary>
     public int OpenConnections => Volatile.Read(ref _open);
 
+    /// <summary>A snapshot of the open connections (for tests and diagnostics).</summary>
+    public IReadOnlyList<SocketConnection> GetConnections()
+    {
+        var connections = new List<SocketConnection>();
+        lock (_gate)
+        {
+            for (var connection = _first; connection is not null; connection = connection.Next)
+            {
+                connections.Add(connection);
+            }
+        }
+
+        return connections;
+    }
+
     /// <summary>Binds and listens; accepting starts with <see cref="Start"/>.</summary>
     /// <exception cref="IOException">The address cannot be bound (in use, not on this machine, not allowed).</exception>
     public void Bind()
