@@ -15,6 +15,7 @@ internal sealed class SocketListener
 {
     private const int Backlog = 512;
     private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(1);
+    private const long WarningInterval = 60_000;
 
     private readonly MqttListenerOptions _options;
     private readonly BrokerEngine _engine;
@@ -127,6 +128,9 @@ internal sealed class SocketListener
     private async Task AcceptLoopAsync(Socket listening)
     {
         int failures = 0;
+        long lastWarning = -WarningInterval;
+        bool warned = false;
+        int failedSinceWarning = 0;
         var backoff = TimeSpan.FromMilliseconds(10);
         while (true)
         {
@@ -147,9 +151,15 @@ internal sealed class SocketListener
             catch (SocketException ex)
             {
                 // Out of file descriptors (EMFILE), buffers or memory: the pending connection stays in the backlog, so
-                // retrying at once would spin. Log once per episode, wait, try again; open connections are served meanwhile.
-                if (failures++ == 0)
+                // retrying at once would spin. Log (at most once a minute), wait, try again; open connections are served meanwhile.
+                failedSinceWarning++;
+
+                // At the limit, accepts alternate with failures as connections end: one warning a minute is enough.
+                if (failures++ == 0 && Environment.TickCount64 - lastWarning >= WarningInterval)
                 {
+                    lastWarning = Environment.TickCount64;
+                    warned = true;
+                    failedSinceWarning = 1;
                     BrokerLog.AcceptFailing(_engine.Logger, _options.DisplayName, ex.Message, (int)MaximumBackoff.TotalMilliseconds);
                 }
 
@@ -161,7 +171,13 @@ internal sealed class SocketListener
 
             if (failures > 0)
             {
-                BrokerLog.AcceptRecovered(_engine.Logger, _options.DisplayName, failures);
+                if (warned)
+                {
+                    BrokerLog.AcceptRecovered(_engine.Logger, _options.DisplayName, failedSinceWarning);
+                    warned = false;
+                    failedSinceWarning = 0;
+                }
+
                 failures = 0;
                 backoff = TimeSpan.FromMilliseconds(10);
             }
