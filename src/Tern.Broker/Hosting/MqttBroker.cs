@@ -112,6 +112,9 @@ public sealed class MqttBroker : IAsyncDisposable
 
         try
         {
+            // The engine first: a bad security file or store fails here with its own exception, before the host starts
+            // its services (and logs its own "Hosting failed to start" line for what fails in them).
+            _ = app.Services.GetRequiredService<BrokerEngine>();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -103,6 +103,13 @@ internal sealed class SocketListener
         await _accepting.ConfigureAwait(false);
     }
 
+    /// <summary>Closes the listening socket without waiting (disposal of a host that never stopped).</summary>
+    public void CloseListeningSocket()
+    {
+        Volatile.Write(ref _stopping, true);
+        _socket?.Dispose();
+    }
+
     /// <summary>Aborts every connection still open and waits (at most <paramref name="timeout"/>) until all have ended.</summary>
     public async Task AbortAllAsync(TimeSpan timeout)
     {

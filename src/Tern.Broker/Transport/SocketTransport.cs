@@ -10,7 +10,7 @@ namespace Tern.Broker.Transport;
 /// the engine close every connection (5.0: DISCONNECT 0x8B) within <see cref="BrokerOptions.ShutdownTimeout"/>, then
 /// aborts what is left.
 /// </summary>
-internal sealed class SocketTransport(BrokerEngine engine, IReadOnlyList<MqttListenerOptions> listeners) : IHostedService
+internal sealed class SocketTransport(BrokerEngine engine, IReadOnlyList<MqttListenerOptions> listeners) : IHostedService, IDisposable
 {
     private readonly List<SocketListener> _listeners = [.. listeners.Select(l => new SocketListener(l, engine))];
 
@@ -49,6 +49,15 @@ internal sealed class SocketTransport(BrokerEngine engine, IReadOnlyList<MqttLis
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Closes the listening sockets: a host that failed to start is disposed without being stopped.</summary>
+    public void Dispose()
+    {
+        foreach (var listener in _listeners)
+        {
+            listener.CloseListeningSocket();
+        }
     }
 
     /// <inheritdoc/>
