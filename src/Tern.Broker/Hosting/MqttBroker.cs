@@ -65,19 +65,33 @@ public sealed class MqttBroker : IAsyncDisposable
             throw new ArgumentException("Invalid broker options: " + string.Join(" ", problems), nameof(options));
         }
 
+        var listeners = options.Listeners.Count == 0 ? [new MqttListenerOptions()] : options.Listeners;
+        var socketListeners = listeners.Where(l => l.UsesSocketTransport).ToList();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
+        if (socketListeners.Count < listeners.Count || options.Http.Enabled == true)
+        {
+            builder.WebHost.UseKestrelCore();
+        }
+        else
+        {
+            // Kestrel with no endpoint would bind http://localhost:5000 by default.
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, Transport.NoHttpServer>();
+        }
+
         builder.Services.AddLogging();
         builder.Services.AddSingleton<IOptions<BrokerOptions>>(Options.Create(options));
         builder.Services.AddTernBroker();
+
+        // Registered after the broker's lifetime service, so it stops first: stop accepting, then close connections.
+        builder.Services.AddSingleton(sp => new Transport.SocketTransport(sp.GetRequiredService<BrokerEngine>(), socketListeners));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Transport.SocketTransport>());
         configureServices?.Invoke(builder.Services);
         var http = Admin.AdminHttpHost.Configure(builder, options);
 
         var bound = new List<(MqttListenerOptions Listener, ListenOptions Listen)>();
-        var listeners = options.Listeners.Count == 0 ? [new MqttListenerOptions()] : options.Listeners;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            foreach (var listener in listeners)
+            foreach (var listener in listeners.Where(l => !l.UsesSocketTransport))
             {
                 kestrel.Listen(listener.GetAddress(), listener.Port, listen =>
                 {
@@ -98,6 +112,9 @@ public sealed class MqttBroker : IAsyncDisposable
 
         try
         {
+            // The engine first: a bad security file or store fails here with its own exception, before the host starts
+            // its services (and logs its own "Hosting failed to start" line for what fails in them).
+            _ = app.Services.GetRequiredService<BrokerEngine>();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -106,8 +123,10 @@ public sealed class MqttBroker : IAsyncDisposable
             throw;
         }
 
-        // Kestrel writes the bound endpoint (with the real port) back into each ListenOptions.
-        var endpoints = bound.Select(b => new ListenerEndpoint(b.Listener, b.Listen.IPEndPoint!)).ToList();
+        // Kestrel writes the bound endpoint (with the real port) back into each ListenOptions; the socket transport
+        // knows its own. Listed in the order of the options.
+        var sockets = app.Services.GetRequiredService<Transport.SocketTransport>();
+        var endpoints = listeners.Select(l => new ListenerEndpoint(l, sockets.EndPointOf(l) ?? bound.First(b => ReferenceEquals(b.Listener, l)).Listen.IPEndPoint!)).ToList();
         var logger = app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Tern.Broker");
         foreach (var endpoint in endpoints)
         {

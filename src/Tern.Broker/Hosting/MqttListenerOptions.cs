@@ -35,6 +35,16 @@ public sealed class MqttListenerOptions
     /// <summary>Connections open at once through this listener; one more is closed as soon as it is accepted. Default 0: only the broker-wide <see cref="BrokerOptions.MaxConnections"/>.</summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>
+    /// Which transport carries a plain <see cref="ListenerProtocol.Mqtt"/> listener: <see cref="ListenerTransport.Sockets"/>
+    /// (default; fewer bytes per idle connection and cheaper connects) or <see cref="ListenerTransport.Kestrel"/>.
+    /// <c>mqtts</c>, <c>ws</c> and <c>wss</c> listeners always use Kestrel.
+    /// </summary>
+    public ListenerTransport Transport { get; set; } = ListenerTransport.Sockets;
+
+    /// <summary>Whether this listener is served by Tern's own socket transport rather than by Kestrel.</summary>
+    internal bool UsesSocketTransport => Protocol == ListenerProtocol.Mqtt && Transport == ListenerTransport.Sockets;
+
     /// <summary>The name used in logs when <see cref="Name"/> is not set.</summary>
     public string DisplayName => Name ?? $"{Protocol.ToString().ToLowerInvariant()}:{Bind}:{Port}";
 

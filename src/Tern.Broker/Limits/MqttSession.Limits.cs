@@ -14,7 +14,7 @@ internal sealed partial class MqttSession
         {
             lock (_gate)
             {
-                return _pending.Bytes;
+                return _pending?.Bytes ?? 0;
             }
         }
     }
@@ -26,7 +26,7 @@ internal sealed partial class MqttSession
         {
             lock (_gate)
             {
-                return _subscriptions.Count;
+                return _subscriptions?.Count ?? 0;
             }
         }
     }
@@ -39,7 +39,7 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            return maxSubscriptions <= 0 || _subscriptions.Count < maxSubscriptions || _subscriptions.ContainsKey(topicFilter);
+            return maxSubscriptions <= 0 || (_subscriptions?.Count ?? 0) < maxSubscriptions || _subscriptions!.ContainsKey(topicFilter);
         }
     }
 
@@ -74,7 +74,7 @@ internal sealed partial class MqttSession
         }
 
         int size = DeliveryQueue.SizeOf(delivery);
-        if (_pending.Bytes + size <= max)
+        if ((_pending ??= new()).Bytes + size <= max)
         {
             if (_queueBytesFullLogged && _pending.Bytes <= max / 2)
             {

@@ -51,25 +51,25 @@ internal sealed partial class MqttSession
         {
             foreach (var (filter, grant) in subscriptions)
             {
-                _subscriptions[filter] = grant;
+                (_subscriptions ??= new(StringComparer.Ordinal))[filter] = grant;
             }
 
             foreach (var (delivery, packetIdentifier, released) in deliveries)
             {
                 if (packetIdentifier == 0)
                 {
-                    _pending.AddLast(delivery);
+                    (_pending ??= new()).AddLast(delivery);
                 }
                 else
                 {
-                    _inflight.Add(new InflightDelivery(packetIdentifier, delivery) { Released = released });
+                    (_inflight ??= []).Add(new InflightDelivery(packetIdentifier, delivery) { Released = released });
                     _lastPacketIdentifier = packetIdentifier;
                 }
             }
 
             foreach (ushort id in awaitingRelease)
             {
-                _awaitingRelease.Add(id);
+                (_awaitingRelease ??= []).Add(id);
             }
         }
     }

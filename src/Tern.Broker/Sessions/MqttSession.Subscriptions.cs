@@ -2,14 +2,14 @@ namespace Tern.Broker.Sessions;
 
 internal sealed partial class MqttSession
 {
-    private readonly Dictionary<string, SubscriptionGrant> _subscriptions = new(StringComparer.Ordinal);
+    private Dictionary<string, SubscriptionGrant>? _subscriptions; // created by the first SUBSCRIBE
 
     /// <summary>Records a subscription; returns true when it replaced one with the same filter.</summary>
     public bool SetSubscription(string topicFilter, SubscriptionGrant grant)
     {
         lock (_gate)
         {
-            bool replaced = _subscriptions.ContainsKey(topicFilter);
+            bool replaced = (_subscriptions ??= new(StringComparer.Ordinal)).ContainsKey(topicFilter);
             _subscriptions[topicFilter] = grant;
             _durable?.Write(new Persistence.SubscriptionSet(ClientId, topicFilter, grant.Options with { GrantedQoS = grant.QoS }));
             return replaced;
@@ -21,7 +21,7 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            if (!_subscriptions.Remove(topicFilter))
+            if (_subscriptions is null || !_subscriptions.Remove(topicFilter))
             {
                 return false;
             }
@@ -36,10 +36,10 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            return [.. _subscriptions];
+            return _subscriptions is null ? [] : [.. _subscriptions];
         }
     }
 
     // Caller holds the lock.
-    private void ClearSubscriptions() => _subscriptions.Clear();
+    private void ClearSubscriptions() => _subscriptions?.Clear();
 }

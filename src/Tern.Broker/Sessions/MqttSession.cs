@@ -23,9 +23,10 @@ internal sealed partial class MqttSession
     public const uint NeverExpires = uint.MaxValue;
 
     private readonly object _gate = new();
-    private readonly DeliveryQueue _pending = new();
-    private readonly List<InflightDelivery> _inflight = [];
-    private readonly HashSet<ushort> _awaitingRelease = [];
+    // Created on first use: a session that never queues, sends QoS 1/2 or receives QoS 2 holds none of them.
+    private DeliveryQueue? _pending;
+    private List<InflightDelivery>? _inflight;
+    private HashSet<ushort>? _awaitingRelease;
     private readonly SessionLimits _limits;
     private ISessionConnection? _connection;
     private ushort _lastPacketIdentifier;
@@ -82,7 +83,7 @@ internal sealed partial class MqttSession
         {
             lock (_gate)
             {
-                return _connection is not null && _pending.Count < _limits.MaxQueuedMessages;
+                return _connection is not null && (_pending?.Count ?? 0) < _limits.MaxQueuedMessages;
             }
         }
     }
@@ -94,7 +95,7 @@ internal sealed partial class MqttSession
         {
             lock (_gate)
             {
-                return _pending.Count;
+                return _pending?.Count ?? 0;
             }
         }
     }
@@ -106,7 +107,7 @@ internal sealed partial class MqttSession
         {
             lock (_gate)
             {
-                return _inflight.Count;
+                return _inflight?.Count ?? 0;
             }
         }
     }
@@ -139,7 +140,7 @@ internal sealed partial class MqttSession
         lock (_gate)
         {
             _connection = connection;
-            foreach (var entry in _inflight)
+            foreach (var entry in _inflight ?? [])
             {
                 if (entry.Released)
                 {
@@ -172,27 +173,27 @@ internal sealed partial class MqttSession
             }
 
             _connection = null;
-            for (var node = _pending.First; node is not null;)
+            for (var node = _pending?.First; node is not null;)
             {
                 var next = node.Next;
                 if (node.Value.Group is not null)
                 {
                     (orphans ??= []).Add(node.Value with { StoreId = 0 });
                     Forget(node.Value);
-                    _pending.Remove(node);
+                    _pending!.Remove(node);
                 }
 
                 node = next;
             }
 
-            for (int i = _inflight.Count - 1; i >= 0; i--)
+            for (int i = (_inflight?.Count ?? 0) - 1; i >= 0; i--)
             {
-                var entry = _inflight[i];
+                var entry = _inflight![i];
                 if (entry.Delivery.Group is not null && entry.QoS == QualityOfService.AtLeastOnce)
                 {
                     (orphans ??= []).Insert(0, entry.Delivery with { StoreId = 0 });
                     Forget(entry.Delivery);
-                    _inflight.RemoveAt(i);
+                    _inflight!.RemoveAt(i);
                 }
             }
 
@@ -243,7 +244,7 @@ internal sealed partial class MqttSession
         }
 
         // Order is kept: while anything waits in the queue, new messages queue behind it.
-        if (connection is not null && _pending.Count == 0 && _inflight.Count < connection.SendWindow)
+        if (connection is not null && (_pending?.Count ?? 0) == 0 && (_inflight?.Count ?? 0) < connection.SendWindow)
         {
             return Send(connection, delivery, isNew: true);
         }
@@ -253,7 +254,7 @@ internal sealed partial class MqttSession
             return bytesOutcome;
         }
 
-        if (_pending.Count >= _limits.MaxQueuedMessages)
+        if ((_pending ??= new()).Count >= _limits.MaxQueuedMessages)
         {
             if (_limits.OverflowPolicy == QueueOverflowPolicy.DropNewest)
             {
@@ -280,7 +281,7 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            foreach (var entry in _inflight)
+            foreach (var entry in _inflight ?? [])
             {
                 if (entry.PacketIdentifier == packetIdentifier && entry.QoS == QualityOfService.ExactlyOnce)
                 {
@@ -306,7 +307,7 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            if (!_awaitingRelease.Add(packetIdentifier))
+            if (!(_awaitingRelease ??= []).Add(packetIdentifier))
             {
                 return false;
             }
@@ -323,7 +324,7 @@ internal sealed partial class MqttSession
         {
             lock (_gate)
             {
-                return _awaitingRelease.Count;
+                return _awaitingRelease?.Count ?? 0;
             }
         }
     }
@@ -333,7 +334,7 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            if (!_awaitingRelease.Remove(packetIdentifier))
+            if (_awaitingRelease is null || !_awaitingRelease.Remove(packetIdentifier))
             {
                 return false;
             }
@@ -348,9 +349,9 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            _pending.Clear();
-            _inflight.Clear();
-            _awaitingRelease.Clear();
+            _pending?.Clear();
+            _inflight?.Clear();
+            _awaitingRelease?.Clear();
             ClearSubscriptions();
         }
     }
@@ -359,13 +360,13 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            int index = _inflight.FindIndex(e => e.PacketIdentifier == packetIdentifier && e.QoS == qos);
+            int index = _inflight?.FindIndex(e => e.PacketIdentifier == packetIdentifier && e.QoS == qos) ?? -1;
             if (index < 0)
             {
                 return false;
             }
 
-            Forget(_inflight[index].Delivery);
+            Forget(_inflight![index].Delivery);
             _inflight.RemoveAt(index);
             FillWindow();
             return true;
@@ -377,7 +378,7 @@ internal sealed partial class MqttSession
     {
         var connection = _connection;
         long now = _limits.Time.GetTimestamp();
-        while (connection is not null && _pending.First is { } first && _inflight.Count < connection.SendWindow)
+        while (connection is not null && _pending?.First is { } first && (_inflight?.Count ?? 0) < connection.SendWindow)
         {
             var delivery = first.Value;
             _pending.RemoveFirst();
@@ -390,7 +391,7 @@ internal sealed partial class MqttSession
         }
 
         RequestPage(connection);
-        if (_queueFullLogged && _pending.Count <= _limits.MaxQueuedMessages / 2)
+        if (_queueFullLogged && (_pending?.Count ?? 0) <= _limits.MaxQueuedMessages / 2)
         {
             _queueFullLogged = false;
         }
@@ -416,7 +417,7 @@ internal sealed partial class MqttSession
             _durable?.Write(new MessageSent(delivery.StoreId, id));
         }
 
-        _inflight.Add(new InflightDelivery(id, delivery));
+        (_inflight ??= []).Add(new InflightDelivery(id, delivery));
         SendPublish(connection, encoded, id, duplicate: false, delivery.QoS);
         return DeliveryOutcome.Sent;
     }
@@ -430,7 +431,7 @@ internal sealed partial class MqttSession
         {
             _lastPacketIdentifier = (ushort)(_lastPacketIdentifier == ushort.MaxValue ? 1 : _lastPacketIdentifier + 1);
             ushort candidate = _lastPacketIdentifier;
-            if (!_inflight.Exists(e => e.PacketIdentifier == candidate))
+            if (_inflight is null || !_inflight.Exists(e => e.PacketIdentifier == candidate))
             {
                 return candidate;
             }

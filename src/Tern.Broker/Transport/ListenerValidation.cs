@@ -16,6 +16,11 @@ internal static class ListenerValidation
                 continue;
             }
 
+            if (!Enum.IsDefined(listener.Transport))
+            {
+                problems.Add($"Listener '{name}': Transport {(int)listener.Transport} is not one of Sockets, Kestrel.");
+            }
+
             if (listener.Protocol is ListenerProtocol.Ws or ListenerProtocol.Wss
                 && (string.IsNullOrEmpty(listener.Path) || listener.Path[0] != '/' || listener.Path.Any(char.IsWhiteSpace)))
             {

@@ -1,0 +1,285 @@
+using System.Net;
+using System.Net.Sockets;
+using Tern.Broker.Connections;
+using Tern.Broker.Diagnostics;
+using Tern.Broker.Hosting;
+
+namespace Tern.Broker.Transport;
+
+/// <summary>
+/// One <c>mqtt</c> listener of the socket transport: binds, accepts, admits each socket through the connection limits
+/// and runs an <see cref="MqttConnection"/> on it. The connection starts on the accepting thread (no hand-off per
+/// accept); its first await hands it to the socket engine.
+/// </summary>
+internal sealed class SocketListener
+{
+    private const int Backlog = 512;
+    private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(1);
+    private const long WarningInterval = 60_000;
+
+    private readonly MqttListenerOptions _options;
+    private readonly BrokerEngine _engine;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Socket? _socket;
+    private Task _accepting = Task.CompletedTask;
+    private SocketConnection? _first;
+    private int _open;
+    private bool _stopping;
+
+    public SocketListener(MqttListenerOptions options, BrokerEngine engine)
+    {
+        _options = options;
+        _engine = engine;
+    }
+
+    /// <summary>The listener's options.</summary>
+    public MqttListenerOptions Options => _options;
+
+    /// <summary>The bound address and port (the real port when 0 was asked for); set by <see cref="Bind"/>.</summary>
+    public IPEndPoint? EndPoint { get; private set; }
+
+    /// <summary>Connections accepted and not yet ended.</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
+    /// <summary>A snapshot of the open connections (for tests and diagnostics).</summary>
+    public IReadOnlyList<SocketConnection> GetConnections()
+    {
+        var connections = new List<SocketConnection>();
+        lock (_gate)
+        {
+            for (var connection = _first; connection is not null; connection = connection.Next)
+            {
+                connections.Add(connection);
+            }
+        }
+
+        return connections;
+    }
+
+    /// <summary>Binds and listens; accepting starts with <see cref="Start"/>.</summary>
+    /// <exception cref="IOException">The address cannot be bound (in use, not on this machine, not allowed).</exception>
+    public void Bind()
+    {
+        var address = _options.GetAddress();
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                // "::" serves IPv4 clients too, as Kestrel's binding of the same address does.
+                socket.DualMode = true;
+            }
+
+            socket.Bind(new IPEndPoint(address, _options.Port));
+            socket.Listen(Backlog);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new IOException($"Failed to bind to address mqtt://{FormatAddress(address)}:{_options.Port}: {ex.Message}.", ex);
+        }
+
+        _socket = socket;
+        EndPoint = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    /// <summary>Starts the accept loop.</summary>
+    public void Start() => _accepting = AcceptLoopAsync(_socket ?? throw new InvalidOperationException("Bind first."));
+
+    /// <summary>Stops accepting: closes the listening socket and waits for the accept loop to end. Open connections stay.</summary>
+    public async Task StopAcceptingAsync()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            if (_open == 0)
+            {
+                _allEnded.TrySetResult();
+            }
+        }
+
+        _socket?.Dispose();
+        await _accepting.ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the listening socket without waiting (disposal of a host that never stopped).</summary>
+    public void CloseListeningSocket()
+    {
+        Volatile.Write(ref _stopping, true);
+        _socket?.Dispose();
+    }
+
+    /// <summary>Aborts every connection still open and waits (at most <paramref name="timeout"/>) until all have ended.</summary>
+    public async Task AbortAllAsync(TimeSpan timeout)
+    {
+        var aborted = new Microsoft.AspNetCore.Connections.ConnectionAbortedException("The broker is stopping.");
+        lock (_gate)
+        {
+            for (var connection = _first; connection is not null; connection = connection.Next)
+            {
+                connection.Abort(aborted);
+            }
+        }
+
+        try
+        {
+            await _allEnded.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A connection whose loops did not end after an abort: the process ends anyway.
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listening)
+    {
+        int failures = 0;
+        long lastWarning = -WarningInterval;
+        bool warned = false;
+        int failedSinceWarning = 0;
+        var backoff = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await listening.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException || (ex is SocketException && Volatile.Read(ref _stopping)))
+            {
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                // The client gave up between its SYN and our accept: nothing to serve, nothing to back off from.
+                continue;
+            }
+            catch (SocketException ex)
+            {
+                // Out of file descriptors (EMFILE), buffers or memory: the pending connection stays in the backlog, so
+                // retrying at once would spin. Log (at most once a minute), wait, try again; open connections are served meanwhile.
+                failedSinceWarning++;
+
+                // At the limit, accepts alternate with failures as connections end: one warning a minute is enough.
+                if (failures++ == 0 && Environment.TickCount64 - lastWarning >= WarningInterval)
+                {
+                    lastWarning = Environment.TickCount64;
+                    warned = true;
+                    failedSinceWarning = 1;
+                    BrokerLog.AcceptFailing(_engine.Logger, _options.DisplayName, ex.Message, (int)MaximumBackoff.TotalMilliseconds);
+                }
+
+                // Wall-clock time: this is the operating system's state, not protocol timing (tests may fake the clock).
+                await Task.Delay(backoff, TimeProvider.System).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaximumBackoff.Ticks));
+                continue;
+            }
+
+            if (failures > 0)
+            {
+                if (warned)
+                {
+                    BrokerLog.AcceptRecovered(_engine.Logger, _options.DisplayName, failedSinceWarning);
+                    warned = false;
+                    failedSinceWarning = 0;
+                }
+
+                failures = 0;
+                backoff = TimeSpan.FromMilliseconds(10);
+            }
+
+            Admit(accepted);
+        }
+    }
+
+    private void Admit(Socket accepted)
+    {
+        try
+        {
+            accepted.NoDelay = true;
+        }
+        catch (SocketException)
+        {
+            // Reset before we got to it: the first receive reports it.
+        }
+
+        // Connection count, rate per address and the memory guard are checked before any MQTT byte is read: a refused
+        // connection costs an accept and a close.
+        if (!_engine.Limits.TryAdmit(_options, SafeRemoteEndPoint(accepted)))
+        {
+            accepted.Dispose();
+            return;
+        }
+
+        var connection = new SocketConnection(accepted, _options);
+        lock (_gate)
+        {
+            _open++;
+            connection.Next = _first;
+            if (_first is not null)
+            {
+                _first.Previous = connection;
+            }
+
+            _first = connection;
+        }
+
+        _ = RunAsync(connection);
+    }
+
+    private async Task RunAsync(SocketConnection connection)
+    {
+        try
+        {
+            await new MqttConnection(connection, _engine).RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // RunAsync logs the connection's own errors; this is a fault of the connection code itself.
+            BrokerLog.UnexpectedError(_engine.Logger, connection.RemoteEndPoint?.ToString() ?? "unknown", "?", ex);
+        }
+        finally
+        {
+            _engine.Limits.Release(_options);
+            connection.Close();
+            lock (_gate)
+            {
+                if (connection.Previous is { } previous)
+                {
+                    previous.Next = connection.Next;
+                }
+                else
+                {
+                    _first = connection.Next;
+                }
+
+                if (connection.Next is { } next)
+                {
+                    next.Previous = connection.Previous;
+                }
+
+                connection.Previous = connection.Next = null;
+                if (--_open == 0 && _stopping)
+                {
+                    _allEnded.TrySetResult();
+                }
+            }
+        }
+    }
+
+    private static EndPoint? SafeRemoteEndPoint(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
+    private static string FormatAddress(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+}
