@@ -16,7 +16,12 @@ namespace Tern.Broker.Sessions;
 /// </remarks>
 internal sealed partial class MqttSession
 {
+    // How many page reads in a row may miss the head of the stored part before it is taken for lost.
+    private const int MaxMissingHeadReads = 5;
+
     private bool _pageRequested;
+    private long _missingHead;
+    private int _missingHeadReads;
 
     /// <summary>Queued messages held in memory (the rest of <see cref="QueuedCount"/> is only in the store).</summary>
     public int CachedQueuedCount
@@ -25,7 +30,7 @@ internal sealed partial class MqttSession
         {
             lock (_gate)
             {
-                return _pending.CachedCount;
+                return _pending?.CachedCount ?? 0;
             }
         }
     }
@@ -37,7 +42,7 @@ internal sealed partial class MqttSession
         {
             foreach (var entry in entries)
             {
-                _pending.AddStored(entry);
+                (_pending ??= new()).AddStored(entry);
             }
         }
     }
@@ -47,6 +52,7 @@ internal sealed partial class MqttSession
     private void Enqueue(in Delivery delivery)
     {
         var stored = Store(delivery, 0);
+        _pending ??= new();
         if (stored.StoreId != 0 && _durable is { } durable && (_pending.StoredCount > 0 || _pending.CachedCount >= durable.MaxCachedMessages))
         {
             _pending.AddStored(new StoredQueueEntry(stored.StoreId, Tern.Broker.Limits.DeliveryQueue.SizeOf(stored)));
@@ -59,7 +65,7 @@ internal sealed partial class MqttSession
     // Caller holds the lock. Drops the oldest queued message, in memory or in the store.
     private void DropOldestQueued()
     {
-        long storeId = _pending.RemoveFirst();
+        long storeId = _pending!.RemoveFirst();
         if (storeId != 0)
         {
             _durable?.Write(new MessageRemoved(storeId));
@@ -70,7 +76,7 @@ internal sealed partial class MqttSession
     private void RequestPage(ISessionConnection? connection)
     {
         var durable = _durable;
-        if (connection is null || durable is null || _pageRequested || !_pending.TryPeekStored(out var first) ||
+        if (connection is null || durable is null || _pageRequested || _pending is null || !_pending.TryPeekStored(out var first) ||
             _pending.CachedCount > durable.MaxCachedMessages / 2)
         {
             return;
@@ -97,14 +103,30 @@ internal sealed partial class MqttSession
 
             foreach (var row in rows)
             {
-                // A key before this row that the store did not return is not in the store (the read came after the
-                // commit of everything queued up to `upTo`): it cannot be delivered.
-                while (_pending.TryPeekStored(out var head) && head.StoreId < row.StoreId && head.StoreId <= upTo)
+                if (!_pending!.TryPeekStored(out var head))
                 {
-                    _pending.RemoveFirstStored();
+                    break;
                 }
 
-                if (_pending.TryPeekStored(out var next) && next.StoreId == row.StoreId)
+                if (head.StoreId < row.StoreId)
+                {
+                    // The head was not in the store when it was read. Its row is not committed yet: another thread's
+                    // packet recorded it in a write group that reached the writer after this read was asked for
+                    // (DurableWriter.BeginGroup). Stop here; the next page starts from it.
+                    if (++_missingHeadReads < MaxMissingHeadReads || head.StoreId != _missingHead)
+                    {
+                        _missingHeadReads = head.StoreId == _missingHead ? _missingHeadReads : 1;
+                        _missingHead = head.StoreId;
+                        break;
+                    }
+
+                    // Absent after several commits: not in the store at all. Never expected; dropped rather than
+                    // blocking the queue forever.
+                    _pending.RemoveFirstStored();
+                    continue;
+                }
+
+                if (head.StoreId == row.StoreId)
                 {
                     _pending.RemoveFirstStored();
                     var message = BrokerMessage.Restore(row.Message, durable.Clock);
@@ -112,14 +134,6 @@ internal sealed partial class MqttSession
                 }
 
                 // Otherwise the row left the queue after the read was asked for; its delete is on its way to the store.
-            }
-
-            if (rows.Count < limit)
-            {
-                while (_pending.TryPeekStored(out var head) && head.StoreId <= upTo)
-                {
-                    _pending.RemoveFirstStored();
-                }
             }
 
             FillWindow();
