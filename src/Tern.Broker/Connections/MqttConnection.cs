@@ -105,6 +105,12 @@ internal sealed partial class MqttConnection
             _context.Abort(new ConnectionAbortedException("The peer did not take the last packets in time."));
             await writing.ConfigureAwait(false);
         }
+
+        // The queue is completed (RequestClose) and its reader is done: what is left was never written.
+        while (_outbound.Reader.TryRead(out var unsent))
+        {
+            unsent.DiscardUnsent();
+        }
     }
 
     /// <summary>Queues a packet for the write loop. Ignored once the connection is closing.</summary>
@@ -112,12 +118,14 @@ internal sealed partial class MqttConnection
     {
         if (Volatile.Read(ref _closeRequested) != 0)
         {
+            packet.DiscardUnsent();
             return;
         }
 
         int size = packet.Size;
         if (packet.IsAtMostOncePublish && ShouldShed(size))
         {
+            packet.DiscardUnsent();
             return;
         }
 
@@ -127,6 +135,7 @@ internal sealed partial class MqttConnection
         {
             Interlocked.Decrement(ref _backlog);
             Interlocked.Add(ref _outboundBytes, -size);
+            packet.DiscardUnsent();
         }
     }
 
@@ -157,8 +166,9 @@ internal sealed partial class MqttConnection
 
             var buffer = result.Buffer;
             long available = buffer.Length;
-            bool keepGoing = ProcessFrames(ref buffer, maxPacketSize, out bool paused);
+            bool keepGoing = ProcessFrames(ref buffer, maxPacketSize, out bool paused, out int packets);
             _engine.Metrics.Received(available - buffer.Length);
+            _engine.Metrics.PacketsReceivedInRead(packets);
             if (keepGoing && _channel.TakePendingWork() is { } pending)
             {
                 // The channel waits for something (an authenticator): the packets after this one stay in the pipe,
@@ -201,9 +211,12 @@ internal sealed partial class MqttConnection
         }
     }
 
-    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, int maxPacketSize, out bool paused)
+    // Packets are counted here and added to the shared metrics once per read, as bytes are: one Interlocked and one
+    // Counter.Add per read instead of per packet.
+    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, int maxPacketSize, out bool paused, out int packets)
     {
         paused = false;
+        packets = 0;
         while (true)
         {
             switch (FrameScanner.TryScan(buffer, maxPacketSize, out var header, out var violation))
@@ -221,7 +234,7 @@ internal sealed partial class MqttConnection
                 return true;
             }
 
-            _engine.Metrics.PacketReceived();
+            packets++;
             var body = buffer.Slice(header.HeaderLength, header.RemainingLength);
             bool keepGoing;
             if (body.IsSingleSegment)
@@ -331,9 +344,13 @@ internal sealed partial class MqttConnection
         {
             case OutboundKind.Publish:
                 var encoded = item.Publish!;
-                var span = output.GetSpan(encoded.Bytes.Length);
+                encoded.AssertLive(item.PublishGeneration);
+                var span = output.GetSpan(encoded.Length);
                 encoded.CopyTo(span, item.PacketIdentifier, item.Duplicate, _engine.TimeProvider);
-                output.Advance(encoded.Bytes.Length);
+                output.Advance(encoded.Length);
+
+                // Copied: the item's reference to the message goes (the last one returns it to the pool).
+                encoded.Release();
                 _engine.Metrics.MessageSent();
                 break;
             case OutboundKind.Acknowledgement:

@@ -1,0 +1,96 @@
+using System.Buffers;
+
+namespace Tern.Broker.Messages;
+
+/// <summary>
+/// The pool of one broker's <see cref="BrokerMessage"/> objects, and the accounting of the pooled byte buffers they
+/// hold (message bodies and shared encodings, rented from <see cref="ArrayPool{T}.Shared"/>). A routed message is
+/// taken from here and comes back when its last reference is released, so a broker in steady state allocates no
+/// message, no body and no encoding per PUBLISH.
+/// </summary>
+/// <remarks>
+/// Thread-safety: messages are taken on publishers' read loops and returned on whichever thread releases the last
+/// reference (a writer loop, a subscriber's PUBACK); one short lock guards the free list. The counters are for tests
+/// and diagnostics: <see cref="OutstandingMessages"/> and <see cref="OutstandingBuffers"/> fall back to where they
+/// started once every client is gone and every session has ended.
+/// </remarks>
+internal sealed class MessagePool
+{
+    /// <summary>Free messages kept; beyond that a returned message is left to the GC. 256 covers the messages in flight
+    /// of a busy broker between two publishes (one per outbound item not yet written) without holding much memory when idle.</summary>
+    public const int DefaultCapacity = 256;
+
+    private readonly Lock _gate = new();
+    private readonly BrokerMessage?[] _free;
+    private int _count;
+    private long _outstandingMessages;
+    private long _outstandingBuffers;
+    private long _pinned;
+
+    public MessagePool(int capacity = DefaultCapacity)
+    {
+        _free = new BrokerMessage?[capacity];
+    }
+
+    /// <summary>Messages taken and not yet returned, not counting those pinned (which are never returned).</summary>
+    public long OutstandingMessages => Interlocked.Read(ref _outstandingMessages);
+
+    /// <summary>Pooled byte buffers rented by live, unpinned messages and not yet returned.</summary>
+    public long OutstandingBuffers => Interlocked.Read(ref _outstandingBuffers);
+
+    /// <summary>Messages pinned since the broker started (retained, or kept by the durable writer): left to the GC.</summary>
+    public long Pinned => Interlocked.Read(ref _pinned);
+
+    /// <summary>A message object to fill: a free one, or a new one while the pool is warming up.</summary>
+    internal BrokerMessage Take()
+    {
+        Interlocked.Increment(ref _outstandingMessages);
+        lock (_gate)
+        {
+            if (_count > 0)
+            {
+                var message = _free[--_count]!;
+                _free[_count] = null;
+                return message;
+            }
+        }
+
+        return new BrokerMessage(this);
+    }
+
+    /// <summary>Takes back a message whose last reference was released; its buffers were already returned.</summary>
+    internal void Return(BrokerMessage message)
+    {
+        Interlocked.Decrement(ref _outstandingMessages);
+        lock (_gate)
+        {
+            if (_count < _free.Length)
+            {
+                _free[_count++] = message;
+            }
+        }
+    }
+
+    /// <summary>A pooled message was pinned, with <paramref name="buffers"/> buffers: it leaves the accounting for good.</summary>
+    internal void OnPinned(int buffers)
+    {
+        Interlocked.Increment(ref _pinned);
+        Interlocked.Decrement(ref _outstandingMessages);
+        Interlocked.Add(ref _outstandingBuffers, -buffers);
+    }
+
+    internal byte[] RentBuffer(int length)
+    {
+        Interlocked.Increment(ref _outstandingBuffers);
+        return ArrayPool<byte>.Shared.Rent(length);
+    }
+
+    internal void ReturnBuffer(byte[] buffer)
+    {
+        Interlocked.Decrement(ref _outstandingBuffers);
+        ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    /// <summary>A buffer of a message pinned after it was rented: it is no longer counted (the GC will take it).</summary>
+    internal void ForgetBuffer() => Interlocked.Decrement(ref _outstandingBuffers);
+}
