@@ -1,10 +1,10 @@
-using System.Buffers;
+using System.Numerics;
 
 namespace Tern.Broker.Messages;
 
 /// <summary>
 /// The pool of one broker's <see cref="BrokerMessage"/> objects, and the accounting of the pooled byte buffers they
-/// hold (message bodies and shared encodings, rented from <see cref="ArrayPool{T}.Shared"/>). A routed message is
+/// hold (message bodies and shared encodings, from free lists by power-of-two size). A routed message is
 /// taken from here and comes back when its last reference is released, so a broker in steady state allocates no
 /// message, no body and no encoding per PUBLISH.
 /// </summary>
@@ -20,6 +20,15 @@ internal sealed class MessagePool
     /// of a busy broker between two publishes (one per outbound item not yet written) without holding much memory when idle.</summary>
     public const int DefaultCapacity = 256;
 
+    // Message bodies and encodings come from free lists of this pool, not from ArrayPool<byte>.Shared: the shared pool
+    // keeps about 32 arrays per size per core, and a batch of 100 QoS 1 messages in flight holds 200 arrays of one size,
+    // so the rest would be allocated again on every batch.
+    private const int MinimumBufferShift = 6;
+    private const int MinimumBufferSize = 1 << MinimumBufferShift;
+    private const int BucketCount = 15; // 64 B .. 1 MiB
+    private const int BucketBytes = 4 << 20;
+
+    private readonly Stack<byte[]>[] _buffers = CreateBuckets();
     private readonly Lock _gate = new();
     private readonly BrokerMessage?[] _free;
     private int _count;
@@ -40,6 +49,17 @@ internal sealed class MessagePool
 
     /// <summary>Messages pinned since the broker started (retained, or kept by the durable writer): left to the GC.</summary>
     public long Pinned => Interlocked.Read(ref _pinned);
+
+    private static Stack<byte[]>[] CreateBuckets()
+    {
+        var buckets = new Stack<byte[]>[BucketCount];
+        for (int i = 0; i < buckets.Length; i++)
+        {
+            buckets[i] = new Stack<byte[]>();
+        }
+
+        return buckets;
+    }
 
     /// <summary>A message object to fill: a free one, or a new one while the pool is warming up.</summary>
     internal BrokerMessage Take()
@@ -82,13 +102,54 @@ internal sealed class MessagePool
     internal byte[] RentBuffer(int length)
     {
         Interlocked.Increment(ref _outstandingBuffers);
-        return ArrayPool<byte>.Shared.Rent(length);
+        int bucket = BucketOf(length);
+        if (bucket < 0)
+        {
+            return new byte[length];
+        }
+
+        var free = _buffers[bucket];
+        lock (free)
+        {
+            if (free.Count > 0)
+            {
+                return free.Pop();
+            }
+        }
+
+        return new byte[MinimumBufferSize << bucket];
     }
 
     internal void ReturnBuffer(byte[] buffer)
     {
         Interlocked.Decrement(ref _outstandingBuffers);
-        ArrayPool<byte>.Shared.Return(buffer);
+        int bucket = BucketOf(buffer.Length);
+        if (bucket < 0 || buffer.Length != MinimumBufferSize << bucket)
+        {
+            return; // too large to keep: the GC takes it
+        }
+
+        var free = _buffers[bucket];
+        lock (free)
+        {
+            // Each bucket keeps at most BucketBytes (and at least 16 arrays), so an idle broker holds little.
+            if (free.Count < Math.Max(16, BucketBytes >> (MinimumBufferShift + bucket)))
+            {
+                free.Push(buffer);
+            }
+        }
+    }
+
+    // Powers of two from 64 B to 1 MiB; -1 above (such messages are rare, and keeping them would hold much memory).
+    private static int BucketOf(int length)
+    {
+        if (length > MinimumBufferSize << (BucketCount - 1))
+        {
+            return -1;
+        }
+
+        int bucket = length <= MinimumBufferSize ? 0 : BitOperations.Log2((uint)(length - 1)) + 1 - MinimumBufferShift;
+        return bucket;
     }
 
     /// <summary>A buffer of a message pinned after it was rented: it is no longer counted (the GC will take it).</summary>
