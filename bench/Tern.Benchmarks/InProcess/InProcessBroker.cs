@@ -37,12 +37,19 @@ internal sealed class InProcessBroker : IDisposable
     /// <summary>The pool routed messages come from.</summary>
     public MessagePool Pool => Engine.Router.Pool;
 
-    /// <summary>Connects a client (CONNECT, CONNACK read and discarded).</summary>
-    public InProcessClient Connect(string clientId, ProtocolVersion version, bool cleanSession = true, uint sessionExpiry = 0)
+    /// <summary>
+    /// Connects a client. The CONNACK, and what a present session resends at once, is read and discarded unless
+    /// <paramref name="keepReceived"/> is set (then <see cref="InProcessClient.Receive"/> reads it).
+    /// </summary>
+    public InProcessClient Connect(string clientId, ProtocolVersion version, bool cleanSession = true, uint sessionExpiry = 0, bool keepReceived = false)
     {
         var client = new InProcessClient(this, clientId, version, new IPEndPoint(IPAddress.Loopback, 50000));
         client.SendRaw(Packets.Connect(clientId, version, cleanSession, sessionExpiry));
-        client.DiscardReceived();
+        if (!keepReceived)
+        {
+            client.DiscardReceived();
+        }
+
         return client;
     }
 

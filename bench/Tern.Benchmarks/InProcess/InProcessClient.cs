@@ -17,15 +17,16 @@ namespace Tern.Benchmarks.InProcess;
 internal sealed class InProcessClient : IDisposable
 {
     // Pipes that never pause their writer: the harness reads everything after each step, so nothing builds up.
-    private static readonly PipeOptions Options = new(
+    private static readonly PipeOptions PipeOptions = new(
+        pool: new BlockPool(),
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: 0,
         resumeWriterThreshold: 0,
         useSynchronizationContext: false);
 
-    private readonly Pipe _toBroker = new(Options);
-    private readonly Pipe _fromBroker = new(Options);
+    private readonly Pipe _toBroker = new(PipeOptions);
+    private readonly Pipe _fromBroker = new(PipeOptions);
     private readonly ProtocolVersion _version;
     private bool _closed;
 
