@@ -56,7 +56,17 @@ internal sealed class InProcessClient : IDisposable
     /// <summary>Sends packets and lets the broker process them (routing included) on this thread.</summary>
     public void SendRaw(ReadOnlySpan<byte> packets)
     {
-        _toBroker.Writer.Write(packets);
+        // One packet per contiguous span: a packet straddling two pipe blocks would make the read path copy it into an
+        // array from ArrayPool<byte>.Shared, which a GC under parallel test load may have trimmed (an allocation that
+        // is the shared pool's, not the broker's). Packets a transport splits are the read path's documented slow path.
+        while (!packets.IsEmpty)
+        {
+            int length = FrameScanner.TryScan(packets, int.MaxValue, out var header, out _) == FrameStatus.Complete ? header.TotalLength : packets.Length;
+            packets[..length].CopyTo(_toBroker.Writer.GetSpan(length));
+            _toBroker.Writer.Advance(length);
+            packets = packets[length..];
+        }
+
         Flush(_toBroker.Writer);
         if (!Connection.ReadAvailable())
         {

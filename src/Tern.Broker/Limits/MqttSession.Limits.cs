@@ -91,13 +91,20 @@ internal sealed partial class MqttSession
         }
 
         // DropOldest: each message removed is a drop of its own; the outcome returned stands for the last one.
+        // Each message leaving the queue gives back the session's reference to it; the new one takes one.
+        // (Removed first: the queue reads the message's size as it removes it.)
+        var oldest = _pending.First!.Value;
         _pending.RemoveFirst();
+        ReleaseHeld(oldest);
         while (_pending.Count > 0 && _pending.Bytes + size > max)
         {
             _limits.Dropped(this, DeliveryOutcome.DroppedQueueBytesFull);
+            oldest = _pending.First!.Value;
             _pending.RemoveFirst();
+            ReleaseHeld(oldest);
         }
 
+        Hold(delivery);
         _pending.AddLast(delivery);
         return true;
     }

@@ -57,6 +57,30 @@ public sealed class MessageLifetimeTests
         AssertPoolBalanced(broker);
     }
 
+    [Theory]
+    [InlineData(QueueOverflowPolicy.DropOldest)]
+    [InlineData(QueueOverflowPolicy.DropNewest)]
+    public void Messages_dropped_by_the_queued_bytes_cap_are_released(QueueOverflowPolicy policy)
+    {
+        using var broker = new InProcessBroker(o =>
+        {
+            o.MaxInflightMessages = 1;
+            o.MaxQueuedBytes = 100; // two messages of 41 bytes (9-byte topic, 32-byte payload)
+            o.QueueOverflowPolicy = policy;
+        });
+        var subscriber = broker.Connect("life-bytes-sub", ProtocolVersion.V311);
+        subscriber.Subscribe("life/byte", QualityOfService.AtLeastOnce);
+        var publisher = broker.Connect("life-bytes-pub", ProtocolVersion.V311);
+
+        publisher.SendRaw(Packets.Publishes(10, "life/byte", 32, QualityOfService.AtLeastOnce, ProtocolVersion.V311));
+        Assert.Equal(3, broker.Pool.OutstandingMessages); // 1 in flight, 2 queued, 7 dropped and released
+        Assert.Equal(3, DrainWithAcks(subscriber));
+
+        publisher.Disconnect();
+        subscriber.Disconnect();
+        AssertPoolBalanced(broker);
+    }
+
     [Fact]
     public void Expired_queued_messages_are_released_when_the_window_opens()
     {
