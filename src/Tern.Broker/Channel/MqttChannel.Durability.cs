@@ -73,7 +73,13 @@ internal sealed partial class MqttChannel
             return;
         }
 
-        var deferred = packet;
+        AcknowledgeWhenStored(durable, packet, whenUnstored);
+    }
+
+    // Apart from Acknowledge: a lambda there would capture its parameters, and C# allocates the closure on entry to the
+    // method, so every QoS 1/2 acknowledgement paid for it even when nothing waits for the store.
+    private void AcknowledgeWhenStored(Persistence.DurableWriter durable, OutboundPacket deferred, UnstoredAnswer whenUnstored)
+    {
         WhenStored(durable, committed =>
         {
             if (committed || whenUnstored == UnstoredAnswer.Acknowledge)

@@ -421,7 +421,7 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
     /// </summary>
     private static void OnDiscarded(in OutboundPacket packet)
     {
-        _ = packet;
+        packet.DiscardUnsent();
     }
 
     private void Push(in OutboundPacket packet)

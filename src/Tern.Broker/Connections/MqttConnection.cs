@@ -123,9 +123,10 @@ internal sealed partial class MqttConnection
             bool holdsWriter = BeginBatch();
             bool keepGoing;
             bool paused;
+            int packets;
             try
             {
-                keepGoing = ProcessFrames(ref buffer, maxPacketSize, out paused);
+                keepGoing = ProcessFrames(ref buffer, maxPacketSize, out paused, out packets);
             }
             finally
             {
@@ -136,6 +137,7 @@ internal sealed partial class MqttConnection
             }
 
             _engine.Metrics.Received(available - buffer.Length);
+            _engine.Metrics.PacketsReceivedInRead(packets);
             if (keepGoing && _channel.TakePendingWork() is { } pending)
             {
                 // The channel waits for something (an authenticator): the packets after this one stay in the pipe,
@@ -178,9 +180,12 @@ internal sealed partial class MqttConnection
         }
     }
 
-    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, int maxPacketSize, out bool paused)
+    // Packets are counted here and added to the shared metrics once per read, as bytes are: one Interlocked and one
+    // Counter.Add per read instead of per packet.
+    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, int maxPacketSize, out bool paused, out int packets)
     {
         paused = false;
+        packets = 0;
         while (true)
         {
             switch (FrameScanner.TryScan(buffer, maxPacketSize, out var header, out var violation))
@@ -198,7 +203,7 @@ internal sealed partial class MqttConnection
                 return true;
             }
 
-            _engine.Metrics.PacketReceived();
+            packets++;
             var body = buffer.Slice(header.HeaderLength, header.RemainingLength);
             bool keepGoing;
             if (body.IsSingleSegment)
@@ -239,9 +244,13 @@ internal sealed partial class MqttConnection
         {
             case OutboundKind.Publish:
                 var encoded = item.Publish!;
-                var span = output.GetSpan(encoded.Bytes.Length);
+                encoded.AssertLive(item.PublishGeneration);
+                var span = output.GetSpan(encoded.Length);
                 encoded.CopyTo(span, item.PacketIdentifier, item.Duplicate, _engine.TimeProvider);
-                output.Advance(encoded.Bytes.Length);
+                output.Advance(encoded.Length);
+
+                // Copied: the item's reference to the message goes (the last one returns it to the pool).
+                encoded.Release();
                 _engine.Metrics.MessageSent();
                 break;
             case OutboundKind.Acknowledgement:

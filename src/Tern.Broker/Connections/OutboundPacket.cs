@@ -31,6 +31,7 @@ internal readonly struct OutboundPacket
         PacketIdentifier = packetIdentifier;
         ReasonCode = reasonCode;
         Duplicate = duplicate;
+        PublishGeneration = publish?.Generation ?? 0;
     }
 
     public OutboundKind Kind { get; }
@@ -47,10 +48,13 @@ internal readonly struct OutboundPacket
 
     public bool Duplicate { get; }
 
+    /// <summary>The generation of <see cref="Publish"/> when the item was queued (debug check of use after release).</summary>
+    public int PublishGeneration { get; }
+
     /// <summary>The bytes this item puts on the wire, for the connection's outbound byte count (an estimate of 5 for acknowledgements).</summary>
     public int Size => Kind switch
     {
-        OutboundKind.Publish => Publish!.Bytes.Length,
+        OutboundKind.Publish => Publish!.Length,
         OutboundKind.Bytes => Bytes!.Length,
         OutboundKind.Acknowledgement => 5,
         OutboundKind.PingResponse => 2,
@@ -60,6 +64,19 @@ internal readonly struct OutboundPacket
     /// <summary>A QoS 0 PUBLISH: the only item a slow consumer's queue may drop (QoS 1/2 stay in the session).</summary>
     public bool IsAtMostOncePublish => Kind == OutboundKind.Publish && PacketIdentifier == 0;
 
+    /// <summary>
+    /// An item that will never be written (the queue refused it, or the connection closed with it queued): a PUBLISH
+    /// gives back the reference to its message that the item held. Call once per item, for items not written.
+    /// </summary>
+    public void DiscardUnsent()
+    {
+        if (Kind == OutboundKind.Publish)
+        {
+            Publish!.Release();
+        }
+    }
+
+    /// <summary>A PUBLISH; the item holds the reference to the message that <paramref name="encoded"/> came with.</summary>
     public static OutboundPacket ForPublish(EncodedPublish encoded, ushort packetIdentifier, bool duplicate) =>
         new(OutboundKind.Publish, encoded, null, PacketType.Publish, packetIdentifier, ReasonCode.Success, duplicate);
 

@@ -147,6 +147,16 @@ internal sealed class BrokerMetrics : IDisposable
         _packetsReceived.Add(1);
     }
 
+    /// <summary>Counts packets of any type received by one read (added once per read, not per packet).</summary>
+    public void PacketsReceivedInRead(int packets)
+    {
+        if (packets > 0)
+        {
+            Interlocked.Add(ref _packetsIn, packets);
+            _packetsReceived.Add(packets);
+        }
+    }
+
     /// <summary>
     /// Adds the gauges read from the engine's state when an exporter collects (sessions, subscriptions, retained,
     /// queued and in-flight messages, open connections): nothing is counted on the hot path for them.

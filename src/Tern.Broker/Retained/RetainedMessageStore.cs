@@ -23,6 +23,8 @@ internal sealed class RetainedMessageStore(DurableWriter? durable = null) : IRet
 
     public void Set(BrokerMessage message)
     {
+        // Kept until replaced, outside the reference count of pooled messages (the router pins too; this covers any caller).
+        message.Pin();
         if (durable is not null && !IsSys(message.Topic))
         {
             durable.Write(new RetainedSet(message));
@@ -34,6 +36,7 @@ internal sealed class RetainedMessageStore(DurableWriter? durable = null) : IRet
     /// <summary>Puts a message read from the durable store back, without recording it again.</summary>
     public void Load(BrokerMessage message)
     {
+        message.Pin();
         lock (_gate)
         {
             var node = _root;

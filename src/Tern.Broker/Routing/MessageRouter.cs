@@ -29,12 +29,17 @@ internal sealed class MessageRouter
         _time = time;
     }
 
+    /// <summary>The pool routed messages come from and return to once their last reference is released.</summary>
+    public MessagePool Pool { get; init; } = new();
+
     /// <summary>Checks each delivery's receiver (ACL read rights); null when there is no authorizer, which costs one null check.</summary>
     public Security.TopicAuthorization? Authorization { get; init; }
 
     /// <summary>
     /// Routes a received PUBLISH: matches first, and copies the message out of the receive buffer only when a session
-    /// will receive it or it must be retained, so a message nobody wants costs no allocation.
+    /// will receive it or it must be retained, so a message nobody wants costs no allocation. The copy is a pooled
+    /// message: the router holds its first reference while it routes and releases it at the end, so a message that
+    /// no session kept (QoS 0 already written, or dropped) goes back to the pool here or at its last write.
     /// </summary>
     public int RoutePublish(in PublishPacket publish, ReadOnlySpan<byte> topic, string publisherClientId, MqttSession publisher)
     {
@@ -44,9 +49,16 @@ internal sealed class MessageRouter
             return 0;
         }
 
-        var message = BrokerMessage.FromPublish(publish, topic, publisherClientId, _time);
-        Retain(message);
-        return Deliver(message, collector, Authorization);
+        var message = BrokerMessage.FromPublish(publish, topic, publisherClientId, _time, Pool);
+        try
+        {
+            Retain(message);
+            return Deliver(message, collector, Authorization);
+        }
+        finally
+        {
+            message.Release();
+        }
     }
 
     /// <summary>Routes <paramref name="message"/> (a will, a $SYS value) and returns the number of sessions it was given to.</summary>
@@ -62,32 +74,47 @@ internal sealed class MessageRouter
 
     /// <summary>
     /// Gives messages that a departed member of a shared subscription had not yet delivered to the other members of
-    /// its group (5.0 §4.8.2), chosen by the group's strategy among those still available.
+    /// its group (5.0 §4.8.2), chosen by the group's strategy among those still available. Each orphan carries the
+    /// reference its session held; it is released here once the message is given to another member (who takes its own)
+    /// or is dropped for want of one.
     /// </summary>
     public void RedeliverShared(List<Delivery> orphans)
     {
         foreach (var orphan in orphans)
         {
-            var members = orphan.Group!.Members;
-            if (members.IsEmpty)
+            orphan.AssertLive();
+            try
             {
-                continue;
+                RedeliverShared(orphan);
             }
+            finally
+            {
+                orphan.Message.Release();
+            }
+        }
+    }
 
-            int chosen = -1;
-            for (int i = 0; i < members.Length && chosen < 0; i++)
-            {
-                if (members[i].Subscriber.IsAvailable
-                    && (Authorization is null || Authorization.CanReceive(members[i].Subscriber.Client, orphan.Message.Topic)))
-                {
-                    chosen = i;
-                }
-            }
+    private void RedeliverShared(in Delivery orphan)
+    {
+        var members = orphan.Group!.Members;
+        if (members.IsEmpty)
+        {
+            return;
+        }
 
-            if (chosen >= 0)
+        int chosen = -1;
+        for (int i = 0; i < members.Length && chosen < 0; i++)
+        {
+            if (members[i].Subscriber.IsAvailable
+                && (Authorization is null || Authorization.CanReceive(members[i].Subscriber.Client, orphan.Message.Topic)))
             {
-                members[chosen].Subscriber.Deliver(orphan with { SubscriptionIdentifiers = null });
+                chosen = i;
             }
+        }
+
+        if (chosen >= 0)
+        {
+            members[chosen].Subscriber.Deliver(orphan with { SubscriptionIdentifiers = null });
         }
     }
 
@@ -136,6 +163,9 @@ internal sealed class MessageRouter
             }
             else
             {
+                // The retained store keeps the message for as long as the topic has it, outside any reference count,
+                // and a durable store records it on its own thread: pinned, never returned to the pool.
+                message.Pin();
                 _retained.Set(message);
             }
         }

@@ -101,24 +101,32 @@ internal sealed partial class MqttSession
     {
         if (MustWaitForCommit(qos))
         {
-            Defer(() => connection.SendPublish(encoded, packetIdentifier, duplicate));
+            DeferPublish(connection, encoded, packetIdentifier, duplicate);
             return;
         }
 
         connection.SendPublish(encoded, packetIdentifier, duplicate);
     }
 
+    // Apart from SendPublish: a lambda there captures its parameters, and C# allocates that closure on entry to the
+    // method, so every QoS 1/2 PUBLISH paid for it even when nothing waits for the commit.
+    private void DeferPublish(ISessionConnection connection, EncodedPublish encoded, ushort packetIdentifier, bool duplicate) =>
+        Defer(() => connection.SendPublish(encoded, packetIdentifier, duplicate));
+
     // Caller holds the lock.
     private void SendPubRel(ISessionConnection connection, ushort packetIdentifier)
     {
         if (MustWaitForCommit(QualityOfService.ExactlyOnce))
         {
-            Defer(() => connection.SendPubRel(packetIdentifier));
+            DeferPubRel(connection, packetIdentifier);
             return;
         }
 
         connection.SendPubRel(packetIdentifier);
     }
+
+    private void DeferPubRel(ISessionConnection connection, ushort packetIdentifier) =>
+        Defer(() => connection.SendPubRel(packetIdentifier));
 
     private bool MustWaitForCommit(QualityOfService qos) =>
         _durable is { DefersAcknowledgements: true } && (qos == QualityOfService.ExactlyOnce || Volatile.Read(ref _deferredSends) > 0);

@@ -59,13 +59,22 @@ internal sealed partial class MqttSession
             return;
         }
 
+        Hold(stored);
         _pending.AddLast(stored);
     }
 
     // Caller holds the lock. Drops the oldest queued message, in memory or in the store.
     private void DropOldestQueued()
     {
-        long storeId = _pending!.RemoveFirst();
+        // A head held in memory gives its reference back; one kept only in the store holds none.
+        var held = _pending!.First;
+        var oldest = held?.Value;
+        long storeId = _pending.RemoveFirst();
+        if (oldest is { } delivery)
+        {
+            ReleaseHeld(delivery);
+        }
+
         if (storeId != 0)
         {
             _durable?.Write(new MessageRemoved(storeId));

@@ -173,6 +173,8 @@ internal sealed partial class MqttSession
             }
 
             _connection = null;
+
+            // The session's references move with the orphans; the router releases them once they are redelivered.
             for (var node = _pending?.First; node is not null;)
             {
                 var next = node.Next;
@@ -234,8 +236,9 @@ internal sealed partial class MqttSession
             }
 
             var encoded = Encode(connection, delivery);
-            if (encoded.Bytes.Length > connection.MaximumPacketSize)
+            if (encoded.Length > connection.MaximumPacketSize)
             {
+                encoded.Release();
                 return DeliveryOutcome.DroppedTooLarge;
             }
 
@@ -281,8 +284,10 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            foreach (var entry in _inflight ?? [])
+            var inflight = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_inflight);
+            for (int i = 0; i < inflight.Length; i++)
             {
+                ref var entry = ref inflight[i];
                 if (entry.PacketIdentifier == packetIdentifier && entry.QoS == QualityOfService.ExactlyOnce)
                 {
                     if (!entry.Released && entry.StoreId != 0)
@@ -349,6 +354,16 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
+            foreach (var delivery in _pending ?? [])
+            {
+                ReleaseHeld(delivery);
+            }
+
+            foreach (var entry in _inflight ?? [])
+            {
+                ReleaseHeld(entry.Delivery);
+            }
+
             _pending?.Clear();
             _inflight?.Clear();
             _awaitingRelease?.Clear();
@@ -360,14 +375,25 @@ internal sealed partial class MqttSession
     {
         lock (_gate)
         {
-            int index = _inflight?.FindIndex(e => e.PacketIdentifier == packetIdentifier && e.QoS == qos) ?? -1;
+            // A loop, not FindIndex with a lambda: the lambda would capture its arguments, one allocation per acknowledgement.
+            int index = -1;
+            for (int i = 0; i < (_inflight?.Count ?? 0) && index < 0; i++)
+            {
+                if (_inflight![i].PacketIdentifier == packetIdentifier && _inflight[i].QoS == qos)
+                {
+                    index = i;
+                }
+            }
+
             if (index < 0)
             {
                 return false;
             }
 
-            Forget(_inflight![index].Delivery);
+            var delivery = _inflight![index].Delivery;
+            Forget(delivery);
             _inflight.RemoveAt(index);
+            ReleaseHeld(delivery);
             FillWindow();
             return true;
         }
@@ -386,6 +412,7 @@ internal sealed partial class MqttSession
             if (outcome != DeliveryOutcome.Sent)
             {
                 Forget(delivery);
+                ReleaseHeld(delivery);
                 _limits.Dropped(this, outcome);
             }
         }
@@ -402,14 +429,16 @@ internal sealed partial class MqttSession
     private DeliveryOutcome Send(ISessionConnection connection, Delivery delivery, bool isNew)
     {
         var encoded = Encode(connection, delivery);
-        if (encoded.Bytes.Length > connection.MaximumPacketSize)
+        if (encoded.Length > connection.MaximumPacketSize)
         {
+            encoded.Release();
             return DeliveryOutcome.DroppedTooLarge;
         }
 
         ushort id = NextPacketIdentifier();
         if (isNew)
         {
+            Hold(delivery);
             delivery = Store(delivery, id);
         }
         else if (delivery.StoreId != 0)
@@ -422,7 +451,52 @@ internal sealed partial class MqttSession
         return DeliveryOutcome.Sent;
     }
 
-    private static EncodedPublish Encode(ISessionConnection connection, in Delivery delivery) => connection.Encode(delivery);
+    // The encoding comes with one reference for the outbound item, which the connection's writer releases once it has
+    // copied the bytes (or dropped the item unsent); a caller that does not send it releases it.
+    private static EncodedPublish Encode(ISessionConnection connection, in Delivery delivery)
+    {
+        delivery.AssertLive();
+        var encoded = connection.Encode(delivery);
+        encoded.AddRef();
+        return encoded;
+    }
+
+    // Caller holds the lock. The session's reference for a delivery it keeps (queued or in flight). A persistent
+    // session's durable writer records the message and reads it later on its own thread: such a message is pinned.
+    private void Hold(in Delivery delivery)
+    {
+        delivery.Message.AddRef();
+        if (_durable is not null && delivery.QoS != QualityOfService.AtMostOnce)
+        {
+            delivery.Message.Pin();
+        }
+    }
+
+    // Caller holds the lock. The delivery left the session: its reference goes.
+    private static void ReleaseHeld(in Delivery delivery)
+    {
+        delivery.AssertLive();
+        delivery.Message.Release();
+    }
+
+    // Caller holds the lock. A loop, not List.Exists with a lambda, which would allocate a closure per message sent.
+    private bool InFlight(ushort packetIdentifier)
+    {
+        if (_inflight is null)
+        {
+            return false;
+        }
+
+        foreach (var entry in _inflight)
+        {
+            if (entry.PacketIdentifier == packetIdentifier)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     // Caller holds the lock. Packet identifiers in use are those in flight ([MQTT-2.3.1-2]); the window is far below 65,535.
     private ushort NextPacketIdentifier()
@@ -431,7 +505,7 @@ internal sealed partial class MqttSession
         {
             _lastPacketIdentifier = (ushort)(_lastPacketIdentifier == ushort.MaxValue ? 1 : _lastPacketIdentifier + 1);
             ushort candidate = _lastPacketIdentifier;
-            if (_inflight is null || !_inflight.Exists(e => e.PacketIdentifier == candidate))
+            if (!InFlight(candidate))
             {
                 return candidate;
             }
