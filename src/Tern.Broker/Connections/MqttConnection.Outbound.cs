@@ -345,9 +345,10 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
 
     private void WriteUnflushed(in OutboundPacket item)
     {
+        // The size first: writing a PUBLISH releases its pooled encoding, whose length is then no longer this packet's.
+        _unflushedBytes += item.Size;
         Write(_context.Transport.Output, item);
         _unflushedItems++;
-        _unflushedBytes += item.Size;
     }
 
     private void Fail(Exception ex)

@@ -94,8 +94,13 @@ internal sealed partial class MqttSession
         int limit = durable.MaxCachedMessages - _pending.CachedCount;
         long upTo = _pending.LastStoredId;
         _pageRequested = true;
-        durable.ReadQueued(ClientId, first.StoreId, limit, rows => OnPageRead(rows, limit, upTo));
+        ReadPage(durable, first.StoreId, limit, upTo);
     }
+
+    // Apart from RequestPage: a lambda there would hoist its captures into an object allocated on every call, paging
+    // or not (RequestPage runs at each acknowledgement), which the 0 B guard test caught.
+    private void ReadPage(DurableWriter durable, long fromStoreId, int limit, long upTo) =>
+        durable.ReadQueued(ClientId, fromStoreId, limit, rows => OnPageRead(rows, limit, upTo));
 
     // On a thread-pool thread: merges a page read from the store into the memory part, then fills the window.
     private void OnPageRead(IReadOnlyList<StoredDelivery>? rows, int limit, long upTo)
