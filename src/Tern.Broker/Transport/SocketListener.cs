@@ -155,7 +155,7 @@ internal sealed class SocketListener
                 // The client gave up between its SYN and our accept: nothing to serve, nothing to back off from.
                 continue;
             }
-            catch (SocketException ex)
+            catch (Exception ex) when (ex is SocketException or IOException or OutOfMemoryException or InvalidOperationException)
             {
                 // Out of file descriptors (EMFILE), buffers or memory: the pending connection stays in the backlog, so
                 // retrying at once would spin. Log (at most once a minute), wait, try again; open connections are served meanwhile.

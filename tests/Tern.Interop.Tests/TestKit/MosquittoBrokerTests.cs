@@ -16,7 +16,7 @@ public sealed class MosquittoBrokerTests
         await connection.SendAsync(Mqtt311.Connect(Unique.ClientId("log")));
         await connection.ExpectAsync(Mqtt311.ConnAckAccepted, Timeouts.Event);
         Assert.Contains(" running", second.Log, StringComparison.Ordinal);
-        Assert.Contains("New client connected", second.Log, StringComparison.Ordinal);
+        await second.ExpectLogLineAsync(l => l.Contains("New client connected", StringComparison.Ordinal), "mosquitto's connection line", Timeouts.Event);
     }
 
     [Theory]

@@ -81,6 +81,10 @@ public sealed class MosquittoBroker : IBrokerUnderTest
         }
     }
 
+    /// <summary>Waits until mosquitto writes a log line that <paramref name="match"/> accepts (its log is read asynchronously: a line may arrive after the packet that caused it).</summary>
+    public Task<string> ExpectLogLineAsync(Func<string, bool> match, string description, TimeSpan timeout) =>
+        _process.ExpectLineAsync(match, description, timeout);
+
     /// <summary>
     /// Stops mosquitto the polite way (SIGTERM, so a persistent broker saves its database) and starts it again with the
     /// same configuration and port: what a test of durable sessions needs.
