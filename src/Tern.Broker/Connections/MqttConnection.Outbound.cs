@@ -32,11 +32,6 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
     // Items written between two flushes when producers keep the ring full: bounds the unflushed bytes in the pipe.
     private const int MaxItemsPerFlush = 256;
 
-    // Whether a producer on another connection's thread (a publisher routing to this subscriber) writes and flushes
-    // on its own thread when the writer role is free (true), or hands the write to a thread-pool work item (false).
-    private static readonly bool ForeignProducersWriteInline =
-        !string.Equals(Environment.GetEnvironmentVariable("TERN_OUTBOUND_WRITE"), "queue", StringComparison.OrdinalIgnoreCase);
-
     private readonly Lock _gate = new();
     private OutboundPacket[]? _ring;
     private int _head;
@@ -100,7 +95,7 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
                 // The read loop holds the writer role for its batch and nothing waits before this packet.
                 direct = true;
             }
-            else if (_count == 0 && !_writing && ForeignProducersWriteInline)
+            else if (_count == 0 && !_writing)
             {
                 _writing = true;
                 direct = start = true;

@@ -140,13 +140,6 @@ internal sealed class BrokerMetrics : IDisposable
         _packetsSent.Add(packets);
     }
 
-    /// <summary>Counts one packet of any type received.</summary>
-    public void PacketReceived()
-    {
-        Interlocked.Increment(ref _packetsIn);
-        _packetsReceived.Add(1);
-    }
-
     /// <summary>Counts packets of any type received by one read (added once per read, not per packet).</summary>
     public void PacketsReceivedInRead(int packets)
     {

@@ -245,58 +245,31 @@ public sealed class AdminApiTests
     [Fact]
     public async Task An_admin_user_of_the_password_file_signs_in_with_basic_authentication_and_other_users_do_not()
     {
-        string file = Path.Combine(Path.GetTempPath(), $"tern-admin-{Guid.NewGuid():N}.passwd");
-        await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("ops", "s3cret-ops"u8, 4096, 4096) + "\n" + PasswordFile.CreateEntry("sensor", "s3cret-sensor"u8, 4096, 4096) + "\n");
-        try
-        {
-            await using var broker = await OperationsBroker.StartAsync(o =>
-            {
-                o.Http.ApiKey = null;
-                o.Http.AdminUsers = ["ops"];
-                o.Security.PasswordFile = file;
-            });
-            using var http = broker.Http(apiKey: null);
+        using var file = new AdminPasswordFile(PasswordFile.CreateEntry("ops", "s3cret-ops"u8, 4096, 4096), PasswordFile.CreateEntry("sensor", "s3cret-sensor"u8, 4096, 4096));
+        await using var broker = await file.StartBrokerAsync();
+        using var http = broker.Http(apiKey: null);
 
-            Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "s3cret-ops"));
-            Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "wrong"));
-            Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "sensor", "s3cret-sensor"));
-            Assert.DoesNotContain("s3cret", broker.Log, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "s3cret-ops"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "wrong"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "sensor", "s3cret-sensor"));
+        Assert.DoesNotContain("s3cret", broker.Log, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_changed_admin_password_takes_effect_at_the_next_request_although_good_credentials_are_remembered()
     {
-        string file = Path.Combine(Path.GetTempPath(), $"tern-admin-{Guid.NewGuid():N}.passwd");
-        await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("ops", "first-pass"u8, 4096, 4096) + "\n");
-        try
-        {
-            await using var broker = await OperationsBroker.StartAsync(o =>
-            {
-                o.Http.ApiKey = null;
-                o.Http.AdminUsers = ["ops"];
-                o.Security.PasswordFile = file;
-            });
-            using var http = broker.Http(apiKey: null);
-            Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "first-pass"));
-            Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "first-pass"));
+        using var file = new AdminPasswordFile(PasswordFile.CreateEntry("ops", "first-pass"u8, 4096, 4096));
+        await using var broker = await file.StartBrokerAsync();
+        using var http = broker.Http(apiKey: null);
+        Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "first-pass"));
+        Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "first-pass"));
 
-            await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("ops", "second-pass"u8, 4096, 4096) + "\n");
+        file.Write(PasswordFile.CreateEntry("ops", "second-pass"u8, 4096, 4096));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "first-pass"));
+        Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "second-pass"));
 
-            Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "first-pass"));
-            Assert.Equal(HttpStatusCode.OK, await StatusWithBasicAsync(http, "ops", "second-pass"));
-
-            await File.WriteAllTextAsync(file, PasswordFile.CreateEntry("someone", "x"u8, 4096, 4096) + "\n");
-            Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "second-pass"));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        file.Write(PasswordFile.CreateEntry("someone", "x"u8, 4096, 4096));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithBasicAsync(http, "ops", "second-pass"));
     }
 
     [Fact]
@@ -355,4 +328,23 @@ public sealed class AdminApiTests
     }
 
     private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
+}
+
+/// <summary>A password file in a temporary path for the admin API's Basic authentication, with "ops" as the admin user.</summary>
+internal sealed class AdminPasswordFile : IDisposable
+{
+    public AdminPasswordFile(params string[] entries) => Write(entries);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"tern-admin-{Guid.NewGuid():N}.passwd");
+
+    public void Write(params string[] entries) => File.WriteAllText(Path, string.Join("\n", entries) + "\n");
+
+    public Task<Tern.TestKit.TernBroker> StartBrokerAsync() => OperationsBroker.StartAsync(o =>
+    {
+        o.Http.ApiKey = null;
+        o.Http.AdminUsers = ["ops"];
+        o.Security.PasswordFile = Path;
+    });
+
+    public void Dispose() => File.Delete(Path);
 }
