@@ -74,6 +74,12 @@ internal static partial class BrokerLog
     [LoggerMessage(5000, LogLevel.Warning, "MaxConnections ({Limit}) reached: new connections are closed at accept until one ends")]
     public static partial void ConnectionLimitReached(ILogger logger, int limit);
 
+    [LoggerMessage(5011, LogLevel.Information, "The file limit allows {Connections} connections (ulimit -n {Limit}, less {Open} descriptors open at start and {Reserve} kept free: FileDescriptorReserve); more are closed at accept")]
+    public static partial void FileLimitBudget(ILogger logger, int connections, long limit, int open, long reserve);
+
+    [LoggerMessage(5012, LogLevel.Warning, "The file limit's {Connections} connections are open: new connections are closed at accept until one ends (raise ulimit -n)")]
+    public static partial void FileLimitReached(ILogger logger, int connections);
+
     [LoggerMessage(5001, LogLevel.Warning, "Listener {Listener} reached its MaxConnections ({Limit}): new connections to it are closed at accept until one ends")]
     public static partial void ListenerConnectionLimitReached(ILogger logger, string listener, int limit);
 

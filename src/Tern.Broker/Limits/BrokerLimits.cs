@@ -19,6 +19,8 @@ internal sealed class BrokerLimits
     private readonly ConcurrentDictionary<MqttListenerOptions, ListenerCount> _listeners = new(ReferenceEqualityComparer.Instance);
     private readonly LimitEpisode _connectionsEpisode = new();
     private readonly LimitEpisode _memoryEpisode = new();
+    private readonly LimitEpisode _fileLimitEpisode = new();
+    private readonly int? _fileLimitConnections;
     private int _open;
 
     public BrokerLimits(BrokerOptions options, TimeProvider time, BrokerMetrics metrics, ILogger logger)
@@ -28,7 +30,23 @@ internal sealed class BrokerLimits
         _logger = logger;
         _rate = options.MaxConnectionRatePerAddress > 0 ? new ConnectionRateLimiter(options.MaxConnectionRatePerAddress, time) : null;
         Memory = new MemoryGuard(options.MemoryLimitBytes);
+
+        // Measured once, at start: the descriptors the process holds then (runtime, listeners) stay roughly constant.
+        if (FileDescriptorBudget.Compute(options.FileDescriptorReserve) is { } budget)
+        {
+            _fileLimitConnections = budget.Connections;
+            if (options.MaxConnections == 0 || budget.Connections < options.MaxConnections)
+            {
+                BrokerLog.FileLimitBudget(_logger, budget.Connections, budget.Limit, budget.OpenAtStart, budget.Reserve);
+            }
+        }
     }
+
+    /// <summary>
+    /// The connections the process's file limit leaves room for (see <see cref="FileDescriptorBudget"/>), or null when
+    /// there is no such budget (not Linux, or no limit).
+    /// </summary>
+    public int? FileLimitConnections => _fileLimitConnections;
 
     /// <summary>The memory guard; its flag is read on hot paths.</summary>
     public MemoryGuard Memory { get; }
@@ -70,6 +88,18 @@ internal sealed class BrokerLimits
             if (_connectionsEpisode.TryBegin())
             {
                 BrokerLog.ConnectionLimitReached(_logger, _options.MaxConnections);
+            }
+
+            return false;
+        }
+
+        if (open > _fileLimitConnections)
+        {
+            Interlocked.Decrement(ref _open);
+            Hit(LimitNames.FileLimit);
+            if (_fileLimitEpisode.TryBegin())
+            {
+                BrokerLog.FileLimitReached(_logger, _fileLimitConnections.GetValueOrDefault());
             }
 
             return false;
@@ -130,6 +160,11 @@ internal sealed class BrokerLimits
         if (_connectionsEpisode.IsActive && OpenConnections < _options.MaxConnections)
         {
             _connectionsEpisode.End();
+        }
+
+        if (_fileLimitEpisode.IsActive && OpenConnections < _fileLimitConnections)
+        {
+            _fileLimitEpisode.End();
         }
 
         foreach (var (listener, count) in _listeners)

@@ -6,6 +6,9 @@ internal static class LimitNames
     /// <summary><see cref="BrokerOptions.MaxConnections"/>.</summary>
     public const string Connections = "connections";
 
+    /// <summary>The connections the process's file limit leaves room for (<see cref="BrokerOptions.FileDescriptorReserve"/>).</summary>
+    public const string FileLimit = "file_limit";
+
     /// <summary><see cref="MqttListenerOptions.MaxConnections"/>.</summary>
     public const string ListenerConnections = "listener_connections";
 
