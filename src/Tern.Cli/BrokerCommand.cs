@@ -86,16 +86,8 @@ internal static class BrokerCommand
 
         await using (broker.ConfigureAwait(false))
         {
-            foreach (var listener in broker.Listeners)
-            {
-                Console.Out.WriteLine($"listening on {listener.Url}");
-            }
-
-            if (broker.HttpEndpoint is { } httpEndpoint)
-            {
-                Console.Out.WriteLine($"listening on http://{httpEndpoint}");
-            }
-
+            // Registered before the listening lines are printed: whoever waits for them (a test, a supervisor) may send
+            // SIGHUP at once, and without a registration the signal would end the process.
             // SIGHUP reloads what can change while running (password file, ACL, limits, TLS certificates); the
             // reloader logs the outcome (event 3003, or 3004 with the problems while the old configuration stays).
             var reloadLogger = broker.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tern.Broker.Reload");
@@ -111,6 +103,16 @@ internal static class BrokerCommand
                     broker.Reload();
                 });
             });
+
+            foreach (var listener in broker.Listeners)
+            {
+                Console.Out.WriteLine($"listening on {listener.Url}");
+            }
+
+            if (broker.HttpEndpoint is { } httpEndpoint)
+            {
+                Console.Out.WriteLine($"listening on http://{httpEndpoint}");
+            }
 
             await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             try
