@@ -19,6 +19,7 @@ internal sealed class EncodedPublish
 {
     private byte[] _bytes = [];
     private bool _pooledBytes;
+    private int _length;
 
     /// <summary>An encoding not shared with other subscribers (Subscription Identifiers, topic alias): its own array.</summary>
     public EncodedPublish(BrokerMessage owner, byte[] bytes, int packetIdentifierOffset, int expiryOffset)
@@ -45,12 +46,20 @@ internal sealed class EncodedPublish
         get
         {
             Owner.AssertLive(Generation);
-            return _bytes.AsSpan(0, Length);
+            return _bytes.AsSpan(0, _length);
         }
     }
 
     /// <summary>The size of the packet in bytes.</summary>
-    public int Length { get; private set; }
+    public int Length
+    {
+        get
+        {
+            // Read by writers to size their buffer: a stale reference would size it for another message.
+            Owner.AssertLive(Generation);
+            return _length;
+        }
+    }
 
     /// <summary>Where the 2-byte packet identifier goes; -1 for QoS 0.</summary>
     public int PacketIdentifierOffset { get; private set; }
@@ -112,7 +121,7 @@ internal sealed class EncodedPublish
     {
         _bytes = bytes;
         _pooledBytes = pooled;
-        Length = length;
+        _length = length;
         PacketIdentifierOffset = packetIdentifierOffset;
         ExpiryOffset = expiryOffset;
         Generation = Owner.Generation;
@@ -128,7 +137,7 @@ internal sealed class EncodedPublish
 
         _bytes = [];
         _pooledBytes = false;
-        Length = 0;
+        _length = 0;
     }
 
     /// <summary>The owner was pinned: its pooled bytes stay with it for good, left to the GC.</summary>
