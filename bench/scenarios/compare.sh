@@ -91,7 +91,7 @@ start_broker() {
   if [ -n "$cpus" ]; then pin=(taskset -c "$cpus"); fi
   if [ "$kind" = tern ]; then
     # In memory, as Mosquitto below runs without persistence: the like-for-like comparison (docs/persistence.md has the durable one).
-    "${pin[@]}" "$tern" broker --port "$port" --persistence memory --log-level Warning >"$out/$name.log" 2>&1 &
+    "${pin[@]}" "$tern" broker --port "$port" --persistence memory --no-http --log-level Warning >"$out/$name.log" 2>&1 &
   else
     cat >"$out/$name.conf" <<EOF
 listener $port 127.0.0.1
