@@ -35,7 +35,6 @@ internal sealed partial class MqttConnection
     {
         _context = context;
         _engine = engine;
-        RemoteEndPoint = context.RemoteEndPoint?.ToString() ?? "unknown";
         PeerEndPoint = context.RemoteEndPoint;
         Listener = ListenerOf(context);
         ClientCertificate = context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null
@@ -57,7 +56,8 @@ internal sealed partial class MqttConnection
         context.Items.TryGetValue(ListenerItemKey, out var listener) && listener is MqttListenerOptions options ? options : DefaultListener;
 
     /// <summary>The peer's address, for logs.</summary>
-    public string RemoteEndPoint { get; }
+    /// <remarks>Formatted on each use, not kept: a string per idle connection (about 60 B) for the rare log line is not worth it.</remarks>
+    public string RemoteEndPoint => PeerEndPoint?.ToString() ?? "unknown";
 
     /// <summary>The peer's address, for authenticators and limits; null when the transport does not know it.</summary>
     public System.Net.EndPoint? PeerEndPoint { get; }
@@ -68,115 +68,145 @@ internal sealed partial class MqttConnection
     /// <summary>The client's TLS certificate, when the listener asked for one and the client sent it.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; }
 
-    /// <summary>Runs the connection until either side closes it.</summary>
+    /// <summary>
+    /// Runs the connection until either side closes it: the read loop, then the wait for the writer's last flush.
+    /// When the transport's context is an <see cref="IConnectionEndListener"/> it is told at the end, and a fault of this
+    /// code is logged here instead of faulting the task (nobody awaits it).
+    /// </summary>
+    /// <remarks>
+    /// The read loop is written out in this one method, not awaited from it: each async method that is suspended costs
+    /// an idle connection its own state machine, and an idle connection is suspended in exactly this loop.
+    /// </remarks>
     public async Task RunAsync()
     {
-        _engine.Register(_channel);
         try
         {
-            await ReadLoopAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
-        {
-            BrokerLog.ConnectionError(_engine.Logger, RemoteEndPoint, ex);
-        }
-        catch (Exception ex)
-        {
-            BrokerLog.UnexpectedError(_engine.Logger, RemoteEndPoint, _channel.ClientId, ex);
-        }
-        finally
-        {
-            _engine.Unregister(_channel);
-            _channel.OnConnectionClosed();
-            RequestClose();
-        }
-
-        // A peer that stopped reading must not hold this task forever: give the writer a bound, then abort.
-        var finished = WaitForWriterFinishedAsync();
-        if (!finished.IsCompleted)
-        {
-            using var bound = _engine.TimeProvider.CreateTimer(
-                static state => ((MqttConnection)state!)._context.Abort(new ConnectionAbortedException("The peer did not take the last packets in time.")),
-                this,
-                _engine.Options.ShutdownTimeout,
-                Timeout.InfiniteTimeSpan);
-            await finished.ConfigureAwait(false);
-        }
-    }
-
-    private async Task ReadLoopAsync()
-    {
-        var input = _context.Transport.Input;
-        int maxPacketSize = _engine.Options.MaxPacketSize;
-        while (true)
-        {
-            var result = await input.ReadAsync().ConfigureAwait(false);
-            if (result.IsCanceled)
-            {
-                break;
-            }
-
-            var buffer = result.Buffer;
-            long available = buffer.Length;
-            // The read loop holds the writer role while it processes a receive batch: what the batch produces
-            // (PUBACKs, CONNACK, SUBACK) is written straight into the output pipe and flushed once at the end.
-            bool holdsWriter = BeginBatch();
-            bool keepGoing;
-            bool paused;
-            int packets;
+            _engine.Register(_channel);
             try
             {
-                keepGoing = ProcessFrames(ref buffer, maxPacketSize, out paused, out packets);
+                var input = _context.Transport.Input;
+                var waiter = input as IDataWaiter;
+                int maxPacketSize = _engine.Options.MaxPacketSize;
+                while (true)
+                {
+                    if (waiter is not null)
+                    {
+                        // Idle here: the transport's own wait is awaited directly, so the read below finds bytes.
+                        try
+                        {
+                            await waiter.WaitForDataAsync().ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is not OutOfMemoryException)
+                        {
+                            throw waiter.TranslateError(ex);
+                        }
+                    }
+
+                    var result = await input.ReadAsync().ConfigureAwait(false);
+                    if (result.IsCanceled)
+                    {
+                        break;
+                    }
+
+                    var buffer = result.Buffer;
+                    long available = buffer.Length;
+
+                    // The read loop holds the writer role while it processes a receive batch: what the batch produces
+                    // (PUBACKs, CONNACK, SUBACK) is written straight into the output pipe and flushed once at the end.
+                    bool holdsWriter = BeginBatch();
+                    bool keepGoing;
+                    bool paused;
+                    int packets;
+                    try
+                    {
+                        keepGoing = ProcessFrames(ref buffer, maxPacketSize, out paused, out packets);
+                    }
+                    finally
+                    {
+                        if (holdsWriter)
+                        {
+                            EndBatch();
+                        }
+                    }
+
+                    _engine.Metrics.Received(available - buffer.Length);
+                    _engine.Metrics.PacketsReceivedInRead(packets);
+                    if (keepGoing && _channel.TakePendingWork() is { } pending)
+                    {
+                        // The channel waits for something (an authenticator): the packets after this one stay in the
+                        // pipe, unexamined, so the next read returns them at once; nothing is read or processed meanwhile.
+                        input.AdvanceTo(buffer.Start);
+                        if (!await pending.ConfigureAwait(false) || Volatile.Read(ref _closeRequested) != 0)
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    // Paused by the publish rate: the rest stays unexamined, so the next read returns it at once.
+                    input.AdvanceTo(buffer.Start, paused ? buffer.Start : buffer.End);
+                    if (!keepGoing || Volatile.Read(ref _closeRequested) != 0)
+                    {
+                        break;
+                    }
+
+                    if (paused)
+                    {
+                        if (!await PauseForPublishRateAsync().ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+
+                    if (Backlog > BacklogHighWater)
+                    {
+                        await WaitForDrainAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+            {
+                BrokerLog.ConnectionError(_engine.Logger, RemoteEndPoint, ex);
+            }
+            catch (Exception ex)
+            {
+                BrokerLog.UnexpectedError(_engine.Logger, RemoteEndPoint, _channel.ClientId, ex);
             }
             finally
             {
-                if (holdsWriter)
-                {
-                    EndBatch();
-                }
+                _engine.Unregister(_channel);
+                _channel.OnConnectionClosed();
+                RequestClose();
             }
 
-            _engine.Metrics.Received(available - buffer.Length);
-            _engine.Metrics.PacketsReceivedInRead(packets);
-            if (keepGoing && _channel.TakePendingWork() is { } pending)
+            // A peer that stopped reading must not hold this task forever: give the writer a bound, then abort.
+            var finished = WaitForWriterFinishedAsync();
+            if (!finished.IsCompleted)
             {
-                // The channel waits for something (an authenticator): the packets after this one stay in the pipe,
-                // unexamined, so the next read returns them at once; nothing is read or processed meanwhile.
-                input.AdvanceTo(buffer.Start);
-                if (!await pending.ConfigureAwait(false) || Volatile.Read(ref _closeRequested) != 0)
-                {
-                    break;
-                }
-
-                continue;
+                using var bound = _engine.TimeProvider.CreateTimer(
+                    static state => ((MqttConnection)state!)._context.Abort(new ConnectionAbortedException("The peer did not take the last packets in time.")),
+                    this,
+                    _engine.Options.ShutdownTimeout,
+                    Timeout.InfiniteTimeSpan);
+                await finished.ConfigureAwait(false);
             }
-
-            // Paused by the publish rate: the rest stays unexamined, so the next read returns it at once.
-            input.AdvanceTo(buffer.Start, paused ? buffer.Start : buffer.End);
-            if (!keepGoing || Volatile.Read(ref _closeRequested) != 0)
-            {
-                break;
-            }
-
-            if (paused)
-            {
-                if (!await PauseForPublishRateAsync().ConfigureAwait(false))
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            if (result.IsCompleted)
-            {
-                break;
-            }
-
-            if (Backlog > BacklogHighWater)
-            {
-                await WaitForDrainAsync().ConfigureAwait(false);
-            }
+        }
+        catch (Exception ex) when (_context is IConnectionEndListener)
+        {
+            // A fault of the connection code itself (the read loop's own errors are logged above).
+            BrokerLog.UnexpectedError(_engine.Logger, RemoteEndPoint, "?", ex);
+        }
+        finally
+        {
+            (_context as IConnectionEndListener)?.OnConnectionEnded();
         }
     }
 

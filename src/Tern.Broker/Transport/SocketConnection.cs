@@ -12,20 +12,26 @@ namespace Tern.Broker.Transport;
 /// so a connection is this object, a reader and a writer (plus the runtime's socket state); the connection id, a
 /// dictionary and a feature collection are created only when someone asks for them.
 /// </summary>
-internal sealed partial class SocketConnection : ConnectionContext, IDuplexPipe
+internal sealed partial class SocketConnection : ConnectionContext, IDuplexPipe, Connections.IConnectionEndListener
 {
     private static long s_lastId;
 
     private readonly Socket _socket;
     private readonly MqttListenerOptions _listener;
+    private readonly SocketListener _owner;
     private readonly long _id = Interlocked.Increment(ref s_lastId);
     private string? _connectionId;
     private int _closed;
 
-    public SocketConnection(Socket socket, MqttListenerOptions listener)
+    public SocketConnection(Socket socket, MqttListenerOptions listener, SocketListener owner)
     {
+        _owner = owner;
         _socket = socket;
         _listener = listener;
+
+        // Non-blocking, so the writer can try a send without the runtime's asynchronous machinery and a synchronous
+        // call never parks a thread (SocketPipeWriter); asynchronous receives and sends are unaffected.
+        socket.Blocking = false;
         Input = new SocketPipeReader(socket);
         Output = new SocketPipeWriter(socket);
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -89,6 +95,9 @@ internal sealed partial class SocketConnection : ConnectionContext, IDuplexPipe
             // Not connected any more, or already closed: nothing to end.
         }
     }
+
+    /// <inheritdoc/>
+    void Connections.IConnectionEndListener.OnConnectionEnded() => _owner.OnConnectionEnded(this);
 
     /// <inheritdoc/>
     public override ValueTask DisposeAsync()

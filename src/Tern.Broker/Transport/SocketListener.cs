@@ -212,7 +212,7 @@ internal sealed class SocketListener
             return;
         }
 
-        var connection = new SocketConnection(accepted, _options);
+        var connection = new SocketConnection(accepted, _options, this);
         lock (_gate)
         {
             _open++;
@@ -225,45 +225,36 @@ internal sealed class SocketListener
             _first = connection;
         }
 
-        _ = RunAsync(connection);
+        // Not awaited: the connection tells this listener when it has ended (OnConnectionEnded), so an idle
+        // connection parks one state machine (its read loop), not a second one here waiting for it.
+        _ = new MqttConnection(connection, _engine).RunAsync();
     }
 
-    private async Task RunAsync(SocketConnection connection)
+    /// <summary>Called by <paramref name="connection"/> once its MQTT connection has ended: releases it and its admission.</summary>
+    internal void OnConnectionEnded(SocketConnection connection)
     {
-        try
+        _engine.Limits.Release(_options);
+        connection.Close();
+        lock (_gate)
         {
-            await new MqttConnection(connection, _engine).RunAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            // RunAsync logs the connection's own errors; this is a fault of the connection code itself.
-            BrokerLog.UnexpectedError(_engine.Logger, connection.RemoteEndPoint?.ToString() ?? "unknown", "?", ex);
-        }
-        finally
-        {
-            _engine.Limits.Release(_options);
-            connection.Close();
-            lock (_gate)
+            if (connection.Previous is { } previous)
             {
-                if (connection.Previous is { } previous)
-                {
-                    previous.Next = connection.Next;
-                }
-                else
-                {
-                    _first = connection.Next;
-                }
+                previous.Next = connection.Next;
+            }
+            else
+            {
+                _first = connection.Next;
+            }
 
-                if (connection.Next is { } next)
-                {
-                    next.Previous = connection.Previous;
-                }
+            if (connection.Next is { } next)
+            {
+                next.Previous = connection.Previous;
+            }
 
-                connection.Previous = connection.Next = null;
-                if (--_open == 0 && _stopping)
-                {
-                    _allEnded.TrySetResult();
-                }
+            connection.Previous = connection.Next = null;
+            if (--_open == 0 && _stopping)
+            {
+                _allEnded.TrySetResult();
             }
         }
     }

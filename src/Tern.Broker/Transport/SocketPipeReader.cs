@@ -13,10 +13,14 @@ namespace Tern.Broker.Transport;
 /// reader hands out a single segment and the connection never copies a packet to parse it.
 /// </summary>
 /// <remarks>
-/// <see cref="CancelPendingRead"/> ends reading for good: the connection calls it only when it closes, so it shuts the
-/// socket's receive side down (which wakes a pending receive) instead of keeping a cancellation token per connection.
+/// <para><see cref="CancelPendingRead"/> ends reading for good: the connection calls it only when it closes, so it shuts
+/// the socket's receive side down (which wakes a pending receive or wait) instead of keeping a cancellation token per
+/// connection.</para>
+/// <para>The connection's read loop waits for data through <see cref="WaitForDataAsync"/> (the socket's own zero-byte
+/// receive, awaited directly) before it calls <see cref="ReadAsync"/>, which then finds the bytes there and completes
+/// without suspending: an idle connection parks no state machine of this reader's.</para>
 /// </remarks>
-internal sealed class SocketPipeReader(Socket socket) : PipeReader
+internal sealed class SocketPipeReader(Socket socket) : PipeReader, Connections.IDataWaiter
 {
     private const int MinimumBufferSize = 4096;
     private const int MaximumFirstBufferSize = 64 * 1024;
@@ -29,6 +33,7 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
     private bool _completed;
     private int _receiving;
     private int _cancelRequested;
+    private int _waiting;
 
     /// <summary>Bytes held for the reader (for tests and diagnostics): 0 when idle.</summary>
     public int BufferCapacity => _buffer?.Length ?? 0;
@@ -92,10 +97,46 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
     }
 
     /// <inheritdoc/>
+    public ValueTask<int> WaitForDataAsync()
+    {
+        if (_completed || _buffer is not null || _endOfStream || Volatile.Read(ref _cancelRequested) != 0)
+        {
+            return new ValueTask<int>(0);
+        }
+
+        // Marked before the receive starts, checked again after: CancelPendingRead either sees the mark (and shuts the
+        // receive side down, which ends the wait) or set its flag before this check (and no wait starts).
+        Volatile.Write(ref _waiting, 1);
+        if (Volatile.Read(ref _cancelRequested) != 0)
+        {
+            return new ValueTask<int>(0);
+        }
+
+        try
+        {
+            // The runtime's cached receive arguments are the only state: this method does not suspend.
+            return socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed meanwhile: the read that follows reports it.
+            return new ValueTask<int>(0);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Exception TranslateError(Exception error) => error switch
+    {
+        SocketException socketError => SocketErrors.Map(socketError),
+        ObjectDisposedException disposed => SocketErrors.Aborted(disposed),
+        _ => error,
+    };
+
+    /// <inheritdoc/>
     public override void CancelPendingRead()
     {
         Interlocked.Exchange(ref _cancelRequested, 1);
-        if (Volatile.Read(ref _receiving) != 0)
+        if (Volatile.Read(ref _receiving) != 0 || Volatile.Read(ref _waiting) != 0)
         {
             ShutdownReceive();
         }
@@ -129,8 +170,12 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
             {
                 if (_buffer is null)
                 {
-                    // Wait for data without a buffer, then rent one sized by what arrived.
-                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    // Wait for data without a buffer (unless WaitForDataAsync just did), then rent one sized by what arrived.
+                    if (Interlocked.Exchange(ref _waiting, 0) == 0)
+                    {
+                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    }
+
                     if (Volatile.Read(ref _cancelRequested) == 0)
                     {
                         int available = socket.Available;

@@ -9,8 +9,15 @@ namespace Tern.Broker.Transport;
 /// The output side of a <see cref="SocketConnection"/>: packets are written into one pooled array (grown by doubling
 /// while a batch is being written), <see cref="FlushAsync"/> sends it and returns it to the pool, so a connection
 /// holds no output buffer between batches. Only one writer at a time, as <see cref="PipeWriter"/> requires; the
-/// connection's write loop is that writer.
+/// connection's writer role is that writer.
 /// </summary>
+/// <remarks>
+/// A flush first tries a non-blocking <see cref="Socket.Send(ReadOnlySpan{byte}, SocketFlags, out SocketError)"/> (the
+/// socket is in non-blocking mode, see <see cref="SocketConnection"/>) and goes asynchronous only for what the kernel's
+/// send buffer cannot take at once. The runtime caches one <c>SocketAsyncEventArgs</c> (about 300 B) on a socket at
+/// its first asynchronous send and keeps it for the socket's life: a connection that only ever writes small amounts
+/// (CONNACK, PINGRESP, the odd PUBLISH) never allocates it.
+/// </remarks>
 internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
 {
     private const int MinimumBufferSize = 4096;
@@ -55,8 +62,22 @@ internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
     }
 
     /// <inheritdoc/>
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
-        _length == 0 ? new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false)) : SendAsync(cancellationToken);
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_length == 0)
+        {
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+
+        int sent = SendWithoutWaiting();
+        if (sent == _length)
+        {
+            ReleaseBuffer();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+
+        return SendAsync(sent, cancellationToken);
+    }
 
     /// <inheritdoc/>
     public override void CancelPendingFlush()
@@ -100,15 +121,57 @@ internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
         }
     }
 
+    /// <summary>Sends what the kernel takes now; returns the bytes sent (fewer than buffered when its buffer is full).</summary>
+    private int SendWithoutWaiting()
+    {
+        var buffer = _buffer!;
+        int sent = 0;
+        try
+        {
+            while (sent < _length)
+            {
+                int n = socket.Send(buffer.AsSpan(sent, _length - sent), SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    return sent;
+                }
+
+                if (error != SocketError.Success)
+                {
+                    ReleaseBuffer();
+                    throw SocketErrors.Map(new SocketException((int)error));
+                }
+
+                sent += n;
+            }
+        }
+        catch (ObjectDisposedException ex)
+        {
+            ReleaseBuffer();
+            throw SocketErrors.Aborted(ex);
+        }
+
+        return sent;
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            _length = 0;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> SendAsync(CancellationToken cancellationToken)
+    private async ValueTask<FlushResult> SendAsync(int sent, CancellationToken cancellationToken)
     {
         var buffer = _buffer!;
         int length = _length;
         _flushing = true;
         try
         {
-            int sent = 0;
             while (sent < length)
             {
                 sent += await socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
