@@ -22,7 +22,8 @@ internal sealed partial class MqttSession
     /// <summary>A Session Expiry Interval meaning "never expires" (5.0 §3.1.2.11.2).</summary>
     public const uint NeverExpires = uint.MaxValue;
 
-    private readonly object _gate = new();
+    // The session itself is the lock (it is internal, nobody else locks it): one 24-byte object less per session.
+    private readonly object _gate;
     // Created on first use: a session that never queues, sends QoS 1/2 or receives QoS 2 holds none of them.
     private DeliveryQueue? _pending;
     private List<InflightDelivery>? _inflight;
@@ -34,6 +35,7 @@ internal sealed partial class MqttSession
 
     public MqttSession(string clientId, uint expiryInterval, SessionLimits limits)
     {
+        _gate = this;
         ClientId = clientId;
         ExpiryInterval = expiryInterval;
         _limits = limits;
