@@ -11,7 +11,6 @@ namespace Tern.Broker.Channel;
 /// <summary>Enhanced authentication (5.0 §4.12): the AUTH exchange before CONNACK, and re-authentication after it.</summary>
 internal sealed partial class MqttChannel
 {
-    private EnhancedAuthenticationSession? _authentication;
     private PendingConnect? _pendingConnect;
 
     /// <summary>Before CONNACK only AUTH and DISCONNECT may arrive ([MQTT-3.1.2-30] in 5.0).</summary>
@@ -25,9 +24,9 @@ internal sealed partial class MqttChannel
                     return RefuseDuringAuthentication(violation);
                 }
 
-                return ActOn(_authentication!.ReceiveAuthAsync(auth));
+                return ActOn(Authentication!.ReceiveAuthAsync(auth));
             case PacketType.Disconnect:
-                _authentication!.Close();
+                Authentication!.Close();
                 Close(CloseReason.ClientDisconnected);
                 return false;
             default:
@@ -38,7 +37,7 @@ internal sealed partial class MqttChannel
     /// <summary>AUTH after CONNACK: re-authentication, when the connection authenticated with a method.</summary>
     private bool ProcessAuth(in FixedHeader header, ReadOnlySpan<byte> body)
     {
-        if (_authentication is null)
+        if (Authentication is not { } authentication)
         {
             return Violation(ProtocolViolation.ProtocolError("5.0 MQTT-4.12.0-7", "AUTH on a connection that did not authenticate with a method"));
         }
@@ -48,7 +47,7 @@ internal sealed partial class MqttChannel
             return Violation(violation);
         }
 
-        return ActOn(_authentication.ReceiveAuthAsync(auth));
+        return ActOn(authentication.ReceiveAuthAsync(auth));
     }
 
     /// <summary>
@@ -79,7 +78,7 @@ internal sealed partial class MqttChannel
                 return true;
             case EnhancedAuthenticationAction.AcceptConnection:
                 // The mechanism is the authenticator of this CONNECT; the anonymous policy and the will's ACL still apply.
-                return AcceptIdentity(reply.UserName, new ConnAckProperties(null, null, null, null) { AuthenticationMethod = _authentication!.Method, AuthenticationData = reply.Data });
+                return AcceptIdentity(reply.UserName, new ConnAckProperties(null, null, null, null) { AuthenticationMethod = Authentication!.Method, AuthenticationData = reply.Data });
             case EnhancedAuthenticationAction.RefuseConnection:
                 return RefuseAuthentication(reply.ReasonCode, reply.Description ?? "authentication failed");
             default:
@@ -89,8 +88,8 @@ internal sealed partial class MqttChannel
         }
     }
 
-    /// <summary>The user the connection authenticated as, when enhanced authentication named one.</summary>
-    public string? UserName { get; private set; }
+    /// <summary>The user the connection authenticated as (a password, a certificate or enhanced authentication named one); null when anonymous or before CONNACK.</summary>
+    public string? UserName => _client?.UserName;
 
     // Before CONNACK a refusal is a CONNACK, never a DISCONNECT ([MQTT-3.14.0-1] in 5.0).
     private bool RefuseDuringAuthentication(in ProtocolViolation violation)
@@ -101,7 +100,7 @@ internal sealed partial class MqttChannel
 
     private void SendAuth(ReasonCode reason, ReadOnlySpan<byte> data)
     {
-        var properties = new PropertyBuilder().AddString(PropertyId.AuthenticationMethod, _authentication!.Method);
+        var properties = new PropertyBuilder().AddString(PropertyId.AuthenticationMethod, Authentication!.Method);
         if (!data.IsEmpty)
         {
             properties.AddBytes(PropertyId.AuthenticationData, data);

@@ -14,9 +14,10 @@ namespace Tern.Broker.Channel;
 internal sealed partial class MqttChannel
 {
     private MqttClientContext? _client;
-    private string? _connectUserName;
-    private CancellationTokenSource? _authenticationCancellation;
     private Task<bool>? _pendingWork;
+
+    /// <summary>The user name of the CONNECT being authenticated (null without one, and once the CONNECT is accepted).</summary>
+    private string? ConnectUserName => _pendingConnect?.UserName;
 
     /// <summary>Who the connected client is, for authorization; null before CONNACK.</summary>
     public MqttClientContext? Client => _client;
@@ -36,7 +37,8 @@ internal sealed partial class MqttChannel
     private bool Authenticate(in ConnectPacket connect)
     {
         var listener = _connection.Listener;
-        _connectUserName = connect.HasUserName ? Encoding.UTF8.GetString(connect.UserName) : null;
+        string? userName = connect.HasUserName ? Encoding.UTF8.GetString(connect.UserName) : null;
+        _pendingConnect!.UserName = userName;
         if (_engine.AuthFailures.IsBanned(_connection.PeerEndPoint))
         {
             // Refused before any password is hashed: guessing from a banned address costs the broker nothing.
@@ -63,7 +65,7 @@ internal sealed partial class MqttChannel
         var context = new MqttConnectContext
         {
             ClientId = ClientId,
-            UserName = _connectUserName,
+            UserName = userName,
             HasPassword = connect.HasPassword,
             Password = password,
             RemoteEndPoint = _connection.PeerEndPoint,
@@ -94,7 +96,6 @@ internal sealed partial class MqttChannel
         }
 
         Volatile.Write(ref _state, (int)ChannelState.Authenticating);
-        Volatile.Write(ref _authenticationCancellation, cancellation);
         Volatile.Write(ref _pendingWork, AwaitAuthenticationAsync(answer, password, cancellation));
         return true;
     }
@@ -119,7 +120,6 @@ internal sealed partial class MqttChannel
         finally
         {
             CryptographicOperations.ZeroMemory(password);
-            Interlocked.Exchange(ref _authenticationCancellation, null);
             cancellation.Dispose();
         }
 
@@ -168,7 +168,7 @@ internal sealed partial class MqttChannel
 
             return RefuseAuthentication(result.ReasonCode, result.ReasonCode switch
             {
-                ReasonCode.BadUserNameOrPassword => _connectUserName is null ? "a password without a user name" : "bad user name or password",
+                ReasonCode.BadUserNameOrPassword => ConnectUserName is null ? "a password without a user name" : "bad user name or password",
                 ReasonCode.NotAuthorized => "not authorized",
                 _ => "refused by the authenticator",
             });
@@ -186,7 +186,7 @@ internal sealed partial class MqttChannel
         var listener = _connection.Listener;
         if (identity is null && !_engine.Security.AllowsAnonymous(listener))
         {
-            return RefuseAuthentication(ReasonCode.NotAuthorized, _connectUserName is null
+            return RefuseAuthentication(ReasonCode.NotAuthorized, ConnectUserName is null
                 ? $"anonymous clients are not allowed on listener {listener.DisplayName}"
                 : $"no authenticator can verify the user name, and anonymous clients are not allowed on listener {listener.DisplayName}");
         }
@@ -205,7 +205,6 @@ internal sealed partial class MqttChannel
         }
 
         _client = client;
-        UserName = identity;
         if (identity is not null)
         {
             BrokerLog.Authenticated(Logger, ClientId, _connection.RemoteEndPoint, identity, listener.DisplayName);
@@ -246,7 +245,7 @@ internal sealed partial class MqttChannel
     {
         if (!logged)
         {
-            BrokerLog.AuthenticationRefused(Logger, _connection.RemoteEndPoint, ClientId, _connectUserName ?? "(none)", _connection.Listener.DisplayName, (byte)reason, description);
+            BrokerLog.AuthenticationRefused(Logger, _connection.RemoteEndPoint, ClientId, ConnectUserName ?? "(none)", _connection.Listener.DisplayName, (byte)reason, description);
         }
 
         _engine.Metrics.AuthenticationFailed((byte)reason);

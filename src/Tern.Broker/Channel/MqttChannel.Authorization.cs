@@ -12,8 +12,6 @@ namespace Tern.Broker.Channel;
 /// <summary>What a connected client may publish and subscribe to (docs/security.md, "What a denial looks like").</summary>
 internal sealed partial class MqttChannel
 {
-    private int _publishDenials;
-
     /// <summary>
     /// A PUBLISH the client may not make: never routed nor retained. 5.0: PUBACK / PUBREC 0x87 for QoS 1 / 2, a QoS 0
     /// message dropped. 3.1 / 3.1.1 (which cannot say no): acknowledged as usual and dropped, as Mosquitto, or the
@@ -22,7 +20,7 @@ internal sealed partial class MqttChannel
     /// </summary>
     private bool DenyPublish(in PublishPacket publish, ReadOnlySpan<byte> topic, string why)
     {
-        var level = ++_publishDenials == 1 ? LogLevel.Warning : LogLevel.Debug;
+        var level = ++Extras.PublishDenials == 1 ? LogLevel.Warning : LogLevel.Debug;
         if (Logger.IsEnabled(level))
         {
             BrokerLog.PublishDenied(Logger, level, ClientId, UserName ?? "(anonymous)", Encoding.UTF8.GetString(topic), why);

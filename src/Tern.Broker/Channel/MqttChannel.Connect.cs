@@ -16,6 +16,11 @@ internal sealed partial class MqttChannel
     // MQTT 3.1 limits the client identifier to 23 characters (3.1 §3.1, "Client Identifier").
     private const int MaxClientIdLength31 = 23;
 
+    // CONNACK of 3.1 / 3.1.1, accepted: type 2, remaining length 2, the Session Present flag, return code 0. Shared by
+    // every connection and never written to.
+    private static readonly byte[] ConnAckAccepted = [0x20, 0x02, 0x00, 0x00];
+    private static readonly byte[] ConnAckAcceptedSessionPresent = [0x20, 0x02, 0x01, 0x00];
+
     private bool ProcessConnect(in FixedHeader header, ReadOnlySpan<byte> body)
     {
         if (!ConnectPacket.TryDecode(header, body, out var connect, out var violation))
@@ -73,11 +78,15 @@ internal sealed partial class MqttChannel
         bool requestResponseInformation = false;
         if (IsV5)
         {
-            if (connect.Properties.TryGetBytes(PropertyId.AuthenticationMethod, out var method)
-                && !EnhancedAuthenticationSession.TryCreate(_engine.AuthenticationMechanisms, method, clientId, null, out _authentication))
+            if (connect.Properties.TryGetBytes(PropertyId.AuthenticationMethod, out var method))
             {
-                // A method the broker does not offer: CONNACK 0x8C and close ([MQTT-4.12.0-1] in 5.0).
-                return RefuseAuthentication(ReasonCode.BadAuthenticationMethod, "unsupported authentication method " + Encoding.UTF8.GetString(method));
+                if (!EnhancedAuthenticationSession.TryCreate(_engine.AuthenticationMechanisms, method, clientId, null, out var authentication))
+                {
+                    // A method the broker does not offer: CONNACK 0x8C and close ([MQTT-4.12.0-1] in 5.0).
+                    return RefuseAuthentication(ReasonCode.BadAuthenticationMethod, "unsupported authentication method " + Encoding.UTF8.GetString(method));
+                }
+
+                Extras.Authentication = authentication;
             }
 
             if (connect.Properties.TryGetInteger(PropertyId.ReceiveMaximum, out uint receiveMaximum))
@@ -91,16 +100,21 @@ internal sealed partial class MqttChannel
             }
 
             requestResponseInformation = connect.Properties.GetIntegerOrNull(PropertyId.RequestResponseInformation) == 1;
-            if (options.OutboundTopicAliases && connect.Properties.TryGetInteger(PropertyId.TopicAliasMaximum, out uint clientAliases))
+            if (options.OutboundTopicAliases && connect.Properties.TryGetInteger(PropertyId.TopicAliasMaximum, out uint clientAliases) && clientAliases > 0)
             {
-                _outboundAliasMaximum = (int)clientAliases;
+                Extras.OutboundAliasMaximum = (int)clientAliases;
             }
 
             // 5.0 §3.1.2.11.2: without a Session Expiry Interval (or with 0) the session ends with the connection,
             // whatever Clean Start says; Clean Start only decides whether an existing session is resumed.
-            _connectSessionExpiry = connect.Properties.GetIntegerOrNull(PropertyId.SessionExpiryInterval) ?? 0;
-            expiry = Math.Min(_connectSessionExpiry, options.MaxSessionExpiryInterval);
-            if (expiry != _connectSessionExpiry)
+            uint asked = connect.Properties.GetIntegerOrNull(PropertyId.SessionExpiryInterval) ?? 0;
+            if (asked != 0)
+            {
+                Extras.ConnectSessionExpiry = asked;
+            }
+
+            expiry = Math.Min(asked, options.MaxSessionExpiryInterval);
+            if (expiry != asked)
             {
                 cappedExpiry = expiry;
             }
@@ -109,7 +123,12 @@ internal sealed partial class MqttChannel
         if (connect.HasWill)
         {
             _will = BrokerMessage.Create(connect.WillTopic, connect.WillProperties.Raw, connect.WillPayload, connect.WillQoS, connect.WillRetain, clientId, _engine.TimeProvider);
-            _willDelay = IsV5 ? connect.WillProperties.GetIntegerOrNull(PropertyId.WillDelayInterval) ?? 0 : 0;
+            uint willDelay = IsV5 ? connect.WillProperties.GetIntegerOrNull(PropertyId.WillDelayInterval) ?? 0 : 0;
+            if (willDelay != 0)
+            {
+                Extras.WillDelay = willDelay;
+            }
+
             if ((connect.WillRetain && !options.RetainAvailable) || (int)connect.WillQoS > options.MaximumQoS)
             {
                 // [MQTT-3.2.2-12], [MQTT-3.2.2-13] in 5.0: a will the broker could not publish as asked is refused.
@@ -122,43 +141,42 @@ internal sealed partial class MqttChannel
             connect.CleanSession,
             expiry,
             new ConnAckProperties(assigned ? clientId : null, cappedExpiry, serverKeepAlive, requestResponseInformation && options.ResponseInformation is not null ? options.ResponseInformation + clientId : null));
-        if (_authentication is not null)
+        if (Authentication is { } enhanced)
         {
             // Enhanced authentication (5.0 §4.12): the CONNECT waits for the AUTH exchange; nothing but AUTH or
             // DISCONNECT may arrive until CONNACK ([MQTT-3.1.2-30] in 5.0).
             Volatile.Write(ref _state, (int)ChannelState.Authenticating);
             connect.Properties.TryGetBytes(PropertyId.AuthenticationData, out var data);
-            return ActOn(_authentication.StartAsync(data));
+            return ActOn(enhanced.StartAsync(data));
         }
 
         return Authenticate(connect);
     }
 
     /// <summary>What is kept of an accepted CONNECT while enhanced authentication runs (the packet's bytes are gone by then).</summary>
-    private sealed record PendingConnect(string ClientId, bool CleanStart, uint Expiry, ConnAckProperties ConnAck);
+    private sealed class PendingConnect(string clientId, bool cleanStart, uint expiry, ConnAckProperties connAck)
+    {
+        public string ClientId { get; } = clientId;
+
+        public bool CleanStart { get; } = cleanStart;
+
+        public uint Expiry { get; } = expiry;
+
+        /// <summary>What CONNACK says; enhanced authentication adds its method and data when it accepts.</summary>
+        public ConnAckProperties ConnAck { get; set; } = connAck;
+
+        /// <summary>The CONNECT's user name, for the authenticator and the refusal's log line.</summary>
+        public string? UserName { get; set; }
+    }
 
     /// <summary>Accepts the pending CONNECT: takes over or creates the session, queues CONNACK, attaches the session.</summary>
     private bool Accept(in ConnAckProperties authentication)
     {
         var pending = _pendingConnect!;
-        _pendingConnect = null;
         string clientId = pending.ClientId;
-        bool cleanStart = pending.CleanStart;
-        var connack = pending.ConnAck with { AuthenticationMethod = authentication.AuthenticationMethod, AuthenticationData = authentication.AuthenticationData };
-        var session = _engine.Sessions.Connect(
-            clientId,
-            cleanStart,
-            pending.Expiry,
-            this,
-            present =>
-            {
-                Volatile.Write(ref _state, (int)ChannelState.Connected);
-                SendConnAck(present, connack);
-                BrokerLog.ClientConnected(Logger, clientId, _connection.RemoteEndPoint, VersionName(ProtocolVersion), cleanStart, KeepAlive, present);
-            },
-            out var displaced,
-            _will,
-            _willDelay);
+        pending.ConnAck = pending.ConnAck with { AuthenticationMethod = authentication.AuthenticationMethod, AuthenticationData = authentication.AuthenticationData };
+        var session = _engine.Sessions.Connect(clientId, pending.CleanStart, pending.Expiry, this, out var displaced, _will, WillDelay);
+        _pendingConnect = null;
         _session = session;
         session.Client = _client;
         _engine.Metrics.ClientConnected();
@@ -171,6 +189,15 @@ internal sealed partial class MqttChannel
         }
 
         return true;
+    }
+
+    /// <inheritdoc/>
+    void ISessionConnection.OnSessionAttaching(bool sessionPresent)
+    {
+        var pending = _pendingConnect!;
+        Volatile.Write(ref _state, (int)ChannelState.Connected);
+        SendConnAck(sessionPresent, pending.ConnAck);
+        BrokerLog.ClientConnected(Logger, pending.ClientId, _connection.RemoteEndPoint, VersionName(ProtocolVersion), pending.CleanStart, KeepAlive, sessionPresent);
     }
 
     /// <summary>What a 5.0 CONNACK tells this particular client, besides the broker's fixed capabilities.</summary>
@@ -187,6 +214,14 @@ internal sealed partial class MqttChannel
     /// </summary>
     private void SendConnAck(bool sessionPresent, in ConnAckProperties connack)
     {
+        if (!IsV5)
+        {
+            // 3.1 / 3.1.1: one of two fixed four-byte packets, which the writer only copies. 3.1 has no Session Present
+            // flag: its acknowledge flags byte is reserved and 0.
+            Send(sessionPresent && ProtocolVersion != ProtocolVersion.V310 ? ConnAckAcceptedSessionPresent : ConnAckAccepted);
+            return;
+        }
+
         var properties = new PropertyBuilder();
         if (IsV5)
         {

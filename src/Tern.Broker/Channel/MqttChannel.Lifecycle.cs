@@ -21,7 +21,7 @@ internal sealed partial class MqttChannel
 
         if (IsV5 && disconnect.Properties.TryGetInteger(PropertyId.SessionExpiryInterval, out uint expiry))
         {
-            if (_connectSessionExpiry == 0 && expiry != 0)
+            if (ConnectSessionExpiry == 0 && expiry != 0)
             {
                 // 5.0 §3.14.2.2.2: a session that was to end with the connection cannot be made to outlive it here.
                 return Violation(ProtocolViolation.ProtocolError("5.0 §3.14.2.2.2", "DISCONNECT sets a Session Expiry Interval after CONNECT set none"));
@@ -54,7 +54,7 @@ internal sealed partial class MqttChannel
         _will = null;
         if (_session is { } session)
         {
-            _engine.Sessions.Disconnect(session, this, will, _willDelay);
+            _engine.Sessions.Disconnect(session, this, will, WillDelay);
         }
     }
 

@@ -122,14 +122,14 @@ internal sealed partial class MqttChannel
             return false;
         }
 
-        _topicAliases ??= new byte[]?[_engine.Options.TopicAliasMaximum + 1];
+        var aliases = Extras.TopicAliases ??= new byte[]?[_engine.Options.TopicAliasMaximum + 1];
         if (!topic.IsEmpty)
         {
-            _topicAliases[alias] = topic.ToArray();
+            aliases[alias] = topic.ToArray();
             return true;
         }
 
-        if (_topicAliases[alias] is not { } known)
+        if (aliases[alias] is not { } known)
         {
             violation = ProtocolViolation.ProtocolError("5.0 §3.3.2.3.4", "Topic Alias used before it was set");
             return false;

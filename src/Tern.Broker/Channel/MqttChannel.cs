@@ -31,12 +31,7 @@ internal sealed partial class MqttChannel : ISessionConnection
     private int _closeReason; // CloseReason
     private MqttSession? _session;
     private BrokerMessage? _will;
-    private uint _willDelay;
-    private uint _connectSessionExpiry;
     private int _sendWindow;
-    private byte[]?[]? _topicAliases;
-    private int _outboundAliasMaximum;
-    private Dictionary<string, ushort>? _outboundAliases;
 
     public MqttChannel(MqttConnection connection, BrokerEngine engine)
     {
@@ -160,9 +155,9 @@ internal sealed partial class MqttChannel : ISessionConnection
         }
 
         var identifiers = delivery.SubscriptionIdentifiers;
-        if (_outboundAliasMaximum > 0)
+        if (_extras is { OutboundAliasMaximum: > 0 } extras)
         {
-            return EncodeWithAlias(delivery);
+            return EncodeWithAlias(delivery, extras);
         }
 
         return identifiers is { Length: > 0 }
@@ -175,15 +170,15 @@ internal sealed partial class MqttChannel : ISessionConnection
     /// new alias, later ones only the alias, up to the Topic Alias Maximum the client announced ([MQTT-3.3.2-11]: never
     /// above it). Topics beyond the client's maximum go out with their name, as without aliases.
     /// </summary>
-    private EncodedPublish EncodeWithAlias(in Delivery delivery)
+    private static EncodedPublish EncodeWithAlias(in Delivery delivery, ChannelExtras extras)
     {
-        _outboundAliases ??= new Dictionary<string, ushort>(StringComparer.Ordinal);
+        var aliases = extras.OutboundAliases ??= new Dictionary<string, ushort>(StringComparer.Ordinal);
         string topic = System.Text.Encoding.UTF8.GetString(delivery.Message.Topic);
-        bool known = _outboundAliases.TryGetValue(topic, out ushort alias);
-        if (!known && _outboundAliases.Count < _outboundAliasMaximum)
+        bool known = aliases.TryGetValue(topic, out ushort alias);
+        if (!known && aliases.Count < extras.OutboundAliasMaximum)
         {
-            alias = (ushort)(_outboundAliases.Count + 1);
-            _outboundAliases[topic] = alias;
+            alias = (ushort)(aliases.Count + 1);
+            aliases[topic] = alias;
         }
 
         return delivery.Message.CreateEncoding(delivery.QoS, delivery.Retain, delivery.SubscriptionIdentifiers ?? [], alias, omitTopic: known);

@@ -229,7 +229,9 @@ internal sealed partial class BrokerEngine : IDisposable
     private void OnHeartbeat()
     {
         long now = TimeProvider.GetTimestamp();
-        foreach (var channel in _channels.Keys)
+        // The dictionary's own enumerator, not Keys: Keys takes every lock and copies all keys into a new list, four
+        // times a second, which at 10,000 idle connections is an 80 KB allocation a tick and stalls connects meanwhile.
+        foreach (var (channel, _) in _channels)
         {
             channel.CheckTimeouts(now);
             channel.CheckSlowConsumer(now);

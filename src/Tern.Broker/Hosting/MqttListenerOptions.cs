@@ -46,7 +46,26 @@ public sealed class MqttListenerOptions
     internal bool UsesSocketTransport => Protocol == ListenerProtocol.Mqtt && Transport == ListenerTransport.Sockets;
 
     /// <summary>The name used in logs when <see cref="Name"/> is not set.</summary>
-    public string DisplayName => Name ?? $"{Protocol.ToString().ToLowerInvariant()}:{Bind}:{Port}";
+    public string DisplayName => Name ?? DefaultName();
+
+    // Every CONNECT asks for the name (the client's context, the anonymous check); formatting it each time was 2.5 % of a
+    // connect's CPU. The options stay settable, so the cached text is used only while it was made from the current values.
+    private DefaultNameCache? _defaultName;
+
+    private string DefaultName()
+    {
+        var cached = Volatile.Read(ref _defaultName);
+        if (cached is not null && cached.Protocol == Protocol && cached.Port == Port && ReferenceEquals(cached.Bind, Bind))
+        {
+            return cached.Text;
+        }
+
+        var made = new DefaultNameCache(Protocol, Bind, Port, $"{Protocol.ToString().ToLowerInvariant()}:{Bind}:{Port}");
+        Volatile.Write(ref _defaultName, made);
+        return made.Text;
+    }
+
+    private sealed record DefaultNameCache(ListenerProtocol Protocol, string Bind, int Port, string Text);
 
     /// <summary>Parses <see cref="Bind"/>; "localhost" means the IPv4 loopback, "*" or "0.0.0.0" every IPv4 address, "::" every address.</summary>
     public IPAddress GetAddress() => Bind switch

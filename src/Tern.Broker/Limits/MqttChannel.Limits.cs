@@ -11,9 +11,6 @@ namespace Tern.Broker.Channel;
 /// <summary>The limits a channel applies to what a connected client sends: topic size and depth, subscriptions, and the memory guard.</summary>
 internal sealed partial class MqttChannel
 {
-    private int _topicLimitLogged;
-    private int _subscriptionLimitLogged;
-
     /// <summary>The connection this channel speaks through (for the limits' tests and diagnostics).</summary>
     public MqttConnection Connection => _connection;
 
@@ -78,7 +75,7 @@ internal sealed partial class MqttChannel
         if (options.MaxSubscriptionsPerClient > 0 && _session is { } session && !session.CanAddSubscription(Encoding.UTF8.GetString(filter), options.MaxSubscriptionsPerClient))
         {
             _engine.Limits.Hit(LimitNames.Subscriptions);
-            if (Interlocked.Exchange(ref _subscriptionLimitLogged, 1) == 0)
+            if (Interlocked.Exchange(ref Extras.SubscriptionLimitLogged, 1) == 0)
             {
                 BrokerLog.SubscriptionLimitReached(Logger, ClientId, options.MaxSubscriptionsPerClient);
             }
@@ -92,7 +89,7 @@ internal sealed partial class MqttChannel
     private void NoteTopicLimit(string limit, string packet)
     {
         _engine.Limits.Hit(limit);
-        if (Interlocked.Exchange(ref _topicLimitLogged, 1) == 0)
+        if (Interlocked.Exchange(ref Extras.TopicLimitLogged, 1) == 0)
         {
             var options = _engine.Options;
             bool length = limit == LimitNames.TopicLength;

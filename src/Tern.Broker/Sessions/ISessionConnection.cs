@@ -30,4 +30,10 @@ internal interface ISessionConnection
 
     /// <summary>Queues a PUBREL for the writer.</summary>
     void SendPubRel(ushort packetIdentifier);
+
+    /// <summary>
+    /// Called by <see cref="SessionRegistry.Connect"/> under its lock, before the session is attached, with "session
+    /// present": the connection queues CONNACK here, so that it goes out before any message of the session.
+    /// </summary>
+    void OnSessionAttaching(bool sessionPresent);
 }

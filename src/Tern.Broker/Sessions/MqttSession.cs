@@ -22,7 +22,8 @@ internal sealed partial class MqttSession
     /// <summary>A Session Expiry Interval meaning "never expires" (5.0 §3.1.2.11.2).</summary>
     public const uint NeverExpires = uint.MaxValue;
 
-    private readonly object _gate = new();
+    // The session itself is the lock (it is internal, nobody else locks it): one 24-byte object less per session.
+    private readonly object _gate;
     // Created on first use: a session that never queues, sends QoS 1/2 or receives QoS 2 holds none of them.
     private DeliveryQueue? _pending;
     private List<InflightDelivery>? _inflight;
@@ -34,6 +35,7 @@ internal sealed partial class MqttSession
 
     public MqttSession(string clientId, uint expiryInterval, SessionLimits limits)
     {
+        _gate = this;
         ClientId = clientId;
         ExpiryInterval = expiryInterval;
         _limits = limits;
@@ -56,13 +58,59 @@ internal sealed partial class MqttSession
     public SessionLimits Limits => _limits;
 
     /// <summary>The session's expiry timer while it is offline (owned by the registry).</summary>
-    internal IDisposable? ExpiryTimer { get; set; }
+    internal IDisposable? ExpiryTimer
+    {
+        get => _offline?.ExpiryTimer;
+        set
+        {
+            Offline(value is not null)?.ExpiryTimer = value;
+            DropOfflineIfEmpty();
+        }
+    }
 
     /// <summary>A will waiting for its Will Delay Interval after the connection was lost (owned by the registry).</summary>
-    internal BrokerMessage? PendingWill { get; set; }
+    internal BrokerMessage? PendingWill
+    {
+        get => _offline?.PendingWill;
+        set
+        {
+            Offline(value is not null)?.PendingWill = value;
+            DropOfflineIfEmpty();
+        }
+    }
 
     /// <summary>The timer of <see cref="PendingWill"/> (owned by the registry).</summary>
-    internal IDisposable? WillTimer { get; set; }
+    internal IDisposable? WillTimer
+    {
+        get => _offline?.WillTimer;
+        set
+        {
+            Offline(value is not null)?.WillTimer = value;
+            DropOfflineIfEmpty();
+        }
+    }
+
+    // What only an offline session holds, in one object created when the first of it is set: a connected session (every
+    // idle connection has one) keeps one reference instead of three. Touched under the registry's lock only.
+    private OfflineState? _offline;
+
+    private OfflineState? Offline(bool create) => create ? _offline ??= new OfflineState() : _offline;
+
+    // A session back online (timers cancelled, will cleared) lets the object go.
+    private void DropOfflineIfEmpty()
+    {
+        if (_offline is { ExpiryTimer: null, PendingWill: null, WillTimer: null })
+        {
+            _offline = null;
+        }
+    }
+
+    private sealed class OfflineState
+    {
+        public IDisposable? ExpiryTimer;
+        public BrokerMessage? PendingWill;
+        public IDisposable? WillTimer;
+    }
 
     /// <summary>The connection the session is attached to, or null while the client is offline.</summary>
     public ISessionConnection? Connection

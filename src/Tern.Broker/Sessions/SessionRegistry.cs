@@ -61,7 +61,7 @@ internal sealed partial class SessionRegistry
     /// Finds or creates the session for a CONNECT and attaches <paramref name="connection"/> to it, under the registry
     /// lock, in this order: the displaced connection (if any) is detached and reported through
     /// <paramref name="displaced"/>; a will waiting for its delay is cancelled (the client is back); then
-    /// <paramref name="beforeAttach"/> runs with "session present" (the caller queues CONNACK there); then the session
+    /// <see cref="ISessionConnection.OnSessionAttaching"/> runs with "session present" (CONNACK is queued there); then the session
     /// is attached, which resends what was in flight and fills the window. <paramref name="will"/> and
     /// <paramref name="willDelay"/> are the new connection's will, recorded with a persistent session so that a crash
     /// does not lose it.
@@ -71,7 +71,6 @@ internal sealed partial class SessionRegistry
         bool cleanStart,
         uint expiryInterval,
         ISessionConnection connection,
-        Action<bool> beforeAttach,
         out ISessionConnection? displaced,
         BrokerMessage? will = null,
         uint willDelay = 0)
@@ -115,7 +114,7 @@ internal sealed partial class SessionRegistry
 
             session.Durable?.Write(new SessionConnected(clientId, expiryInterval, will, willDelay));
 
-            beforeAttach(present);
+            connection.OnSessionAttaching(present);
             session.Attach(connection);
             return session;
         }

@@ -20,6 +20,7 @@ internal sealed partial class BenchConnection
     /// </summary>
     public async Task RunPublisherAsync(PublisherPlan plan, BenchRunState run, CancellationToken cancellationToken)
     {
+        GrowBuffersForTraffic();
         var payload = new byte[plan.Size];
         payload.AsSpan().Fill((byte)'x');
         var qos = plan.QoS;
@@ -150,6 +151,7 @@ internal sealed partial class BenchConnection
     /// </summary>
     public async Task RunSubscriberAsync(long maximum, BenchRunState run, CancellationToken cancellationToken)
     {
+        GrowBuffersForTraffic();
         long delivered = 0;
         while (delivered < maximum)
         {

@@ -43,6 +43,15 @@ internal sealed class SendBuffer : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
+    /// <summary>Grows the buffer to hold at least <paramref name="capacity"/> bytes, keeping what was written.</summary>
+    public void EnsureCapacity(int capacity)
+    {
+        if (_buffer.Length < capacity)
+        {
+            Ensure(capacity - _written);
+        }
+    }
+
     public void Dispose()
     {
         var buffer = _buffer;

@@ -34,6 +34,27 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task A_resumed_MQTT_3_1_session_gets_a_CONNACK_without_the_session_present_flag_which_3_1_does_not_have()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using (var first = await broker.ConnectRawAsync())
+        {
+            await first.SendAsync(Packets.Connect("persist-31", ProtocolVersion.V310, clean: false));
+            await first.ExpectAsync("20 02 00 00", Timeouts.Default);
+            await first.SendAsync(Packets.Disconnect);
+            await first.ExpectClosedAsync(Timeouts.Default);
+        }
+
+        await using var again = await broker.ConnectRawAsync();
+        await again.SendAsync(Packets.Connect("persist-31", ProtocolVersion.V310, clean: false));
+
+        // 3.1 §3.2: the first byte of CONNACK's variable header is reserved (0); the same session resumed by a 3.1.1
+        // client says 01 ([MQTT-3.2.2-2]).
+        await again.ExpectAsync("20 02 00 00", Timeouts.Default);
+        Assert.Single(broker.Broker.Engine.Sessions.GetAll(), s => s.ClientId == "persist-31");
+    }
+
+    [Fact]
     public async Task Clean_session_1_never_says_session_present_and_discards_the_old_session_MQTT_3_1_2_6()
     {
         await using var broker = await TestBroker.StartAsync();
