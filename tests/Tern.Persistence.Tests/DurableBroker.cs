@@ -42,10 +42,14 @@ internal static class DurableBroker
             services: faults is null ? s => s.AddTernSqlitePersistence() : s => s.AddSingleton<IDurableStoreFactory>(faults));
 }
 
-/// <summary>The SQLite store behind a switch: while <see cref="Failing"/> is set every commit throws, as on a full or read-only disk.</summary>
+/// <summary>
+/// The SQLite store behind switches: while <see cref="Failing"/> is set every commit throws, as on a full or read-only
+/// disk; while <see cref="SyncFailing"/> is set every sync (the fsync of ack durability) throws, as on an I/O error.
+/// </summary>
 internal sealed class FaultyStoreFactory : IDurableStoreFactory
 {
     private volatile bool _failing;
+    private volatile bool _syncFailing;
 
     public bool Failing
     {
@@ -53,7 +57,15 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
         set => _failing = value;
     }
 
+    public bool SyncFailing
+    {
+        get => _syncFailing;
+        set => _syncFailing = value;
+    }
+
     public int FailedCommits;
+
+    public int FailedSyncs;
 
     private Signal _committed = new("a successful commit");
 
@@ -83,6 +95,17 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
 
             inner.Apply(operations, nowUnixMs);
             Volatile.Read(ref owner._committed).Set();
+        }
+
+        public void Sync()
+        {
+            if (owner.SyncFailing)
+            {
+                Interlocked.Increment(ref owner.FailedSyncs);
+                throw new IOException("Input/output error (injected fsync failure)");
+            }
+
+            inner.Sync();
         }
 
         public void Dispose() => inner.Dispose();
