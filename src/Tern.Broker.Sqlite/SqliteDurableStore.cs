@@ -221,6 +221,12 @@ internal sealed partial class SqliteDurableStore : IDurableStore
         _ => null,
     };
 
+    /// <summary>For tests: the handle <see cref="Sync"/> fsyncs (null with periodic durability).</summary>
+    internal SafeFileHandle? WalHandle => _wal;
+
+    /// <summary>For tests: the writer connection's <c>PRAGMA synchronous</c> (1: NORMAL).</summary>
+    internal long Synchronous => Scalar(_connection, "PRAGMA synchronous;");
+
     /// <inheritdoc/>
     public void Dispose()
     {

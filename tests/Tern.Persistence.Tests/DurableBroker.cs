@@ -69,11 +69,21 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
 
     private Signal _committed = new("a successful commit");
 
+    private Signal _synced = new("a successful sync");
+
     /// <summary>Waits for a commit that succeeds from now on.</summary>
     public Task WaitForCommitAsync(TimeSpan timeout)
     {
         var signal = new Signal("a successful commit");
         Volatile.Write(ref _committed, signal);
+        return signal.WaitAsync(timeout);
+    }
+
+    /// <summary>Waits for a sync (ack durability's fsync) that succeeds from now on.</summary>
+    public Task WaitForSyncAsync(TimeSpan timeout)
+    {
+        var signal = new Signal("a successful sync");
+        Volatile.Write(ref _synced, signal);
         return signal.WaitAsync(timeout);
     }
 
@@ -106,6 +116,7 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
             }
 
             inner.Sync();
+            Volatile.Read(ref owner._synced).Set();
         }
 
         public void Dispose() => inner.Dispose();
