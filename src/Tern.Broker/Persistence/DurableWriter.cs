@@ -331,6 +331,7 @@ internal sealed class DurableWriter : IDisposable
             bool committed = TryCommit(operations);
             if (committed)
             {
+                ReleaseMessages(operations);
                 operations.Clear();
             }
 
@@ -368,6 +369,20 @@ internal sealed class DurableWriter : IDisposable
             if (!open && !_queue.Reader.TryPeek(out _))
             {
                 return;
+            }
+        }
+    }
+
+    // A queued message's record holds a reference (MqttSession.Store): once its row is committed (or skipped within
+    // the batch) the writer never reads it again, and the message may go back to the pool. A batch that failed keeps
+    // its records, and their references, until its retry commits.
+    private static void ReleaseMessages(List<DurableOperation> operations)
+    {
+        foreach (var operation in operations)
+        {
+            if (operation is MessageQueued queued)
+            {
+                queued.Delivery.Message.Release();
             }
         }
     }
