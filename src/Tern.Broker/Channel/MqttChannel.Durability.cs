@@ -66,7 +66,9 @@ internal sealed partial class MqttChannel
     /// </summary>
     private void BeginAnswering()
     {
-        if (_answering)
+        // Outside a round (a callback run at once on the caller's thread because the writer stopped) nothing is held:
+        // the fields below belong to the one thread that runs the writer's rounds.
+        if (_answering || !DurableWriter.InRound)
         {
             return;
         }

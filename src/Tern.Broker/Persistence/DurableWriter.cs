@@ -165,6 +165,9 @@ internal sealed class DurableWriter : IDisposable
         (t_roundEnd ??= []).Add(action);
     }
 
+    /// <summary>Whether the current thread is running a round of callbacks (only one thread of a writer ever does).</summary>
+    public static bool InRound => t_inRound;
+
     /// <summary>Starts a round of callbacks on the current thread (see <see cref="WhenCallbacksDone"/>).</summary>
     internal static void BeginRound() => t_inRound = true;
 
