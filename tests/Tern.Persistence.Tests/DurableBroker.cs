@@ -67,6 +67,12 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
 
     public int FailedSyncs;
 
+    /// <summary>How many of the next page reads (<see cref="IDurableStore.ReadQueued"/>) leave out their first row, as if it were not committed yet.</summary>
+    public int HideHeadOfReads;
+
+    /// <summary>How many page reads left out their first row.</summary>
+    public int HiddenHeads;
+
     private Signal _committed = new("a successful commit");
 
     private Signal _synced = new("a successful sync");
@@ -93,7 +99,17 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
     {
         public DurableState Load(int cachedMessagesPerSession) => inner.Load(cachedMessagesPerSession);
 
-        public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit) => inner.ReadQueued(clientId, fromStoreId, limit);
+        public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit)
+        {
+            var rows = inner.ReadQueued(clientId, fromStoreId, limit);
+            if (rows.Count > 0 && Interlocked.Decrement(ref owner.HideHeadOfReads) >= 0)
+            {
+                Interlocked.Increment(ref owner.HiddenHeads);
+                return [.. rows.Skip(1)];
+            }
+
+            return rows;
+        }
 
         public void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs)
         {
