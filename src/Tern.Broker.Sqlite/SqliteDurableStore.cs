@@ -1,13 +1,17 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
 using Tern.Broker.Persistence;
 
 namespace Tern.Broker.Sqlite;
 
 /// <summary>
-/// The durable store in one SQLite file, <c>tern.db</c> in the data directory, in WAL mode. Ack durability commits
-/// with <c>synchronous=FULL</c> (each commit is fsynced: acknowledged means on disk); periodic durability with
-/// <c>synchronous=NORMAL</c>. One connection used by the writer thread only (and by <see cref="Load"/> before it starts), and a read-only one
-/// for <see cref="ReadQueued"/>, which pages queued messages back in.
+/// The durable store in one SQLite file, <c>tern.db</c> in the data directory, in WAL mode with
+/// <c>synchronous=NORMAL</c>: a commit writes its frames to the WAL file (the operating system has them: a process
+/// kill cannot lose them) without waiting for the disk. Ack durability then calls <see cref="Sync"/>, which fsyncs the
+/// WAL file through a handle of its own, on the writer's sync stage, while the next batch is being applied (see
+/// docs/persistence.md, "Why ack still means on disk"). One connection used by the writer thread only (and by
+/// <see cref="Load"/> before it starts), and a read-only one for <see cref="ReadQueued"/>, which pages queued messages
+/// back in.
 /// </summary>
 internal sealed partial class SqliteDurableStore : IDurableStore
 {
@@ -20,16 +24,22 @@ internal sealed partial class SqliteDurableStore : IDurableStore
     private readonly HashSet<long> _queuedInBatch = [];
     private readonly HashSet<long> _transientInBatch = [];
 
+    // Ack durability: the WAL file, opened read-only for fsync. The writer's connection keeps the WAL open for the
+    // store's whole life, and SQLite deletes the WAL only when the last connection to the database closes, so this
+    // handle and SQLite's refer to the same file until Dispose.
+    private readonly SafeFileHandle? _wal;
+
     // ReadQueued's own read-only connection (WAL: readers see the last commit and never wait for the writer).
     private readonly Lock _readGate = new();
     private SqliteConnection? _reader;
     private SqliteCommand? _readQueued;
     private bool _readerDisposed;
 
-    private SqliteDurableStore(SqliteConnection connection, string path, DurableClock clock)
+    private SqliteDurableStore(SqliteConnection connection, string path, DurableClock clock, SafeFileHandle? wal)
     {
         _connection = connection;
         _path = path;
+        _wal = wal;
         _statements = new Statements(connection, clock);
     }
 
@@ -73,8 +83,12 @@ internal sealed partial class SqliteDurableStore : IDurableStore
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Check(connection, path);
             Migrate(connection, path);
-            Execute(connection, options.Durability == DurabilityMode.Ack ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
-            return new SqliteDurableStore(connection, path, new DurableClock(time));
+            // NORMAL in both modes: commits are not fsynced; SQLite still syncs the WAL before a checkpoint, the database
+            // after it, and the WAL header when the WAL is reused, so the file stays consistent. Ack durability makes
+            // commits durable with Sync.
+            Execute(connection, "PRAGMA synchronous=NORMAL;");
+            var wal = options.Durability == DurabilityMode.Ack ? OpenWal(path) : null;
+            return new SqliteDurableStore(connection, path, new DurableClock(time), wal);
         }
         catch (SqliteException ex)
         {
@@ -85,6 +99,34 @@ internal sealed partial class SqliteDurableStore : IDurableStore
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    // The WAL exists once the connection has read the database in WAL mode (Check did), and stays while it is open.
+    private static SafeFileHandle OpenWal(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path + "-wal", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BrokerStorageException($"cannot open the write-ahead log of '{path}' to sync it: {ex.Message}", ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// fsync of the WAL file: on Linux (and every POSIX system) it writes the file's dirty pages, whichever descriptor
+    /// wrote them, so every frame SQLite wrote before this call is on disk when it returns. The database file needs
+    /// no sync here: commits write only to the WAL, and a checkpoint syncs the database file itself before the WAL
+    /// frames it copied can be overwritten.
+    /// </remarks>
+    public void Sync()
+    {
+        if (_wal is not null)
+        {
+            RandomAccess.FlushToDisk(_wal);
         }
     }
 
@@ -179,6 +221,12 @@ internal sealed partial class SqliteDurableStore : IDurableStore
         _ => null,
     };
 
+    /// <summary>For tests: the handle <see cref="Sync"/> fsyncs (null with periodic durability).</summary>
+    internal SafeFileHandle? WalHandle => _wal;
+
+    /// <summary>For tests: the writer connection's <c>PRAGMA synchronous</c> (1: NORMAL).</summary>
+    internal long Synchronous => Scalar(_connection, "PRAGMA synchronous;");
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -191,6 +239,7 @@ internal sealed partial class SqliteDurableStore : IDurableStore
 
         _statements.Dispose();
         _connection.Dispose();
+        _wal?.Dispose();
     }
 
     internal static string Describe(string path, SqliteException ex) => ex.SqliteErrorCode switch

@@ -42,10 +42,14 @@ internal static class DurableBroker
             services: faults is null ? s => s.AddTernSqlitePersistence() : s => s.AddSingleton<IDurableStoreFactory>(faults));
 }
 
-/// <summary>The SQLite store behind a switch: while <see cref="Failing"/> is set every commit throws, as on a full or read-only disk.</summary>
+/// <summary>
+/// The SQLite store behind switches: while <see cref="Failing"/> is set every commit throws, as on a full or read-only
+/// disk; while <see cref="SyncFailing"/> is set every sync (the fsync of ack durability) throws, as on an I/O error.
+/// </summary>
 internal sealed class FaultyStoreFactory : IDurableStoreFactory
 {
     private volatile bool _failing;
+    private volatile bool _syncFailing;
 
     public bool Failing
     {
@@ -53,9 +57,25 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
         set => _failing = value;
     }
 
+    public bool SyncFailing
+    {
+        get => _syncFailing;
+        set => _syncFailing = value;
+    }
+
     public int FailedCommits;
 
+    public int FailedSyncs;
+
+    /// <summary>How many of the next page reads (<see cref="IDurableStore.ReadQueued"/>) leave out their first row, as if it were not committed yet.</summary>
+    public int HideHeadOfReads;
+
+    /// <summary>How many page reads left out their first row.</summary>
+    public int HiddenHeads;
+
     private Signal _committed = new("a successful commit");
+
+    private Signal _synced = new("a successful sync");
 
     /// <summary>Waits for a commit that succeeds from now on.</summary>
     public Task WaitForCommitAsync(TimeSpan timeout)
@@ -65,13 +85,31 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
         return signal.WaitAsync(timeout);
     }
 
+    /// <summary>Waits for a sync (ack durability's fsync) that succeeds from now on.</summary>
+    public Task WaitForSyncAsync(TimeSpan timeout)
+    {
+        var signal = new Signal("a successful sync");
+        Volatile.Write(ref _synced, signal);
+        return signal.WaitAsync(timeout);
+    }
+
     public IDurableStore Open(PersistenceOptions options, TimeProvider time) => new Store(this, SqliteDurableStore.Open(options, time));
 
     private sealed class Store(FaultyStoreFactory owner, IDurableStore inner) : IDurableStore
     {
         public DurableState Load(int cachedMessagesPerSession) => inner.Load(cachedMessagesPerSession);
 
-        public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit) => inner.ReadQueued(clientId, fromStoreId, limit);
+        public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit)
+        {
+            var rows = inner.ReadQueued(clientId, fromStoreId, limit);
+            if (rows.Count > 0 && Interlocked.Decrement(ref owner.HideHeadOfReads) >= 0)
+            {
+                Interlocked.Increment(ref owner.HiddenHeads);
+                return [.. rows.Skip(1)];
+            }
+
+            return rows;
+        }
 
         public void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs)
         {
@@ -83,6 +121,18 @@ internal sealed class FaultyStoreFactory : IDurableStoreFactory
 
             inner.Apply(operations, nowUnixMs);
             Volatile.Read(ref owner._committed).Set();
+        }
+
+        public void Sync()
+        {
+            if (owner.SyncFailing)
+            {
+                Interlocked.Increment(ref owner.FailedSyncs);
+                throw new IOException("Input/output error (injected fsync failure)");
+            }
+
+            inner.Sync();
+            Volatile.Read(ref owner._synced).Set();
         }
 
         public void Dispose() => inner.Dispose();

@@ -58,6 +58,42 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task While_syncs_fail_QoS_1_publishes_are_refused_as_when_commits_fail_and_accepted_again_once_a_sync_succeeds()
+    {
+        // Ack durability commits without fsync and syncs the WAL apart: an fsync that fails (an I/O error) must refuse
+        // the PUBLISHes of its batch exactly as a failed commit does, never acknowledge them.
+        using var data = new DataDirectory();
+        var faults = new FaultyStoreFactory();
+        await using var broker = await DurableBroker.StartAsync(data, faults: faults);
+        var (subscriber, _) = await Client.ConnectAsync(broker, "sub", clean: false, version: 5, sessionExpiry: 3600);
+        await subscriber.SubscribeAsync("t", 1);
+        await subscriber.DisconnectAsync();
+        var (publisher, _) = await Client.ConnectAsync(broker, "pub", clean: true, version: 5);
+        await publisher.PublishAsync("t", "before", 1, 1);
+
+        faults.SyncFailing = true;
+        await publisher.SendAsync(Wire.Publish("t", "unsynced", 1, 2, version: 5));
+        Assert.Contains((await publisher.ExpectAsync(Wire.PubAck)).Reason, new byte[] { 0x80, 0x97 });
+        await publisher.SendAsync(Wire.Publish("t", "refused", 1, 3, version: 5));
+        Assert.Equal(0x97, (await publisher.ExpectAsync(Wire.PubAck)).Reason);
+        Assert.Contains("[6001]", broker.Log, StringComparison.Ordinal);
+        Assert.True(faults.FailedSyncs > 0);
+
+        faults.SyncFailing = false;
+        byte reason = 0x97;
+        for (ushort id = 4; id < 20 && reason != 0; id++)
+        {
+            // The sync stage tries again every second; the first publish after a sync succeeds is accepted.
+            await faults.WaitForSyncAsync(TimeSpan.FromSeconds(5));
+            await publisher.SendAsync(Wire.Publish("t", "after", 1, id, version: 5));
+            reason = (await publisher.ExpectAsync(Wire.PubAck)).Reason;
+        }
+
+        Assert.Equal(0, reason);
+        Assert.Contains("[6002]", broker.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task While_writes_fail_readyz_is_503_and_it_is_200_again_once_writes_succeed()
     {
         using var data = new DataDirectory();

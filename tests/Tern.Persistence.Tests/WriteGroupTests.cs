@@ -132,6 +132,10 @@ public sealed class WriteGroupTests
             }
         }
 
+        public void Sync()
+        {
+        }
+
         public void Dispose()
         {
         }

@@ -19,6 +19,12 @@ internal sealed partial class MqttChannel
 {
     private int _deferredAcknowledgements;
 
+    // Only touched by the thread that runs the durable writer's callbacks: whether this channel holds its connection's
+    // writer role for the current round of callbacks, and the action that gives it up at the end of the round.
+    private bool _answering;
+    private bool _answeringHoldsWriter;
+    private Action? _endAnswering;
+
     /// <summary>The durable store cannot write: QoS 1/2 PUBLISHes are refused rather than acknowledged.</summary>
     private bool StoreFaulted => _engine.Durable is { IsFaulted: true };
 
@@ -42,6 +48,7 @@ internal sealed partial class MqttChannel
         {
             try
             {
+                BeginAnswering();
                 answer(committed);
             }
             finally
@@ -49,6 +56,36 @@ internal sealed partial class MqttChannel
                 Interlocked.Decrement(ref _deferredAcknowledgements);
             }
         });
+    }
+
+    /// <summary>
+    /// Takes the connection's writer role for the rest of the writer's round of callbacks, once per round: the answers
+    /// of this round go into the output pipe unflushed and leave in one send at its end (a commit answers up to
+    /// 20 packets per publisher at once; a send each cost more than the whole commit). When the role is taken (the read
+    /// loop is in a batch) the answers queue behind it and that holder sends them.
+    /// </summary>
+    private void BeginAnswering()
+    {
+        // Outside a round (a callback run at once on the caller's thread because the writer stopped) nothing is held:
+        // the fields below belong to the one thread that runs the writer's rounds.
+        if (_answering || !DurableWriter.InRound)
+        {
+            return;
+        }
+
+        _answering = true;
+        _answeringHoldsWriter = _connection.BeginBatch();
+        DurableWriter.WhenCallbacksDone(_endAnswering ??= EndAnswering);
+    }
+
+    private void EndAnswering()
+    {
+        _answering = false;
+        if (_answeringHoldsWriter)
+        {
+            _answeringHoldsWriter = false;
+            _connection.EndBatch();
+        }
     }
 
     /// <summary>What goes out instead of an acknowledgement whose writes failed to commit.</summary>

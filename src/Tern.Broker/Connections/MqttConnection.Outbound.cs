@@ -176,8 +176,11 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
         }
     }
 
-    /// <summary>The read loop takes the writer role for a receive batch, when it is free; true when it did.</summary>
-    private bool BeginBatch()
+    /// <summary>
+    /// The read loop takes the writer role for a receive batch, when it is free; true when it did. The durable writer's
+    /// callbacks take it too, for the acknowledgements of one commit (MqttChannel.Durability.cs).
+    /// </summary>
+    internal bool BeginBatch()
     {
         lock (_gate)
         {
@@ -193,7 +196,7 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
     }
 
     /// <summary>Ends the read loop's batch: writes what others queued meanwhile, flushes, gives the role up.</summary>
-    private void EndBatch()
+    internal void EndBatch()
     {
         lock (_gate)
         {

@@ -6,14 +6,23 @@ namespace Tern.Broker.Persistence;
 /// <summary>
 /// The single writer of durable state. Every thread records operations with <see cref="Write"/> (a queue write, never
 /// blocking); one background thread takes everything queued since its last commit and applies it in ONE transaction
-/// (group commit), then runs the callbacks registered with <see cref="AfterCommit"/> in the order they were registered,
+/// (group commit), then the callbacks registered with <see cref="AfterCommit"/> run in the order they were registered,
 /// which is how acknowledgements wait for their writes without blocking a read loop.
 /// </summary>
 /// <remarks>
-/// When a commit fails (disk full, read-only, I/O error) the writer is <see cref="IsFaulted"/>: the callbacks of the
-/// batch learn it (the channel then refuses instead of acknowledging), and the batch is retried every
-/// <see cref="RetryInterval"/> together with what arrives meanwhile, until a commit succeeds. Memory stays the truth
-/// while the broker runs; the store catches up with it.
+/// <para>
+/// Ack durability is pipelined: a commit writes the batch to the store without waiting for the disk, and the
+/// <see cref="DurableSyncStage"/> makes it durable (fsync) on a thread of its own and only then runs the batch's
+/// callbacks, while this thread already applies and commits the next batch. Periodic durability runs the callbacks
+/// right after the commit (there is no sync to wait for).
+/// </para>
+/// <para>
+/// When a commit or a sync fails (disk full, read-only, I/O error) the writer is <see cref="IsFaulted"/>: the callbacks
+/// of the batch learn it (the channel then refuses instead of acknowledging). A batch whose commit failed is retried
+/// every <see cref="RetryInterval"/> together with what arrives meanwhile, until a commit succeeds; after a failed sync
+/// the next syncs are tried as batches come (at least every <see cref="RetryInterval"/>). Memory stays the truth while
+/// the broker runs; the store catches up with it.
+/// </para>
 /// </remarks>
 internal sealed class DurableWriter : IDisposable
 {
@@ -32,6 +41,13 @@ internal sealed class DurableWriter : IDisposable
     [ThreadStatic]
     private static WriteGroup? t_group;
 
+    // Set while this thread runs a round of callbacks; what they ask to do at its end (WhenCallbacksDone).
+    [ThreadStatic]
+    private static List<Action>? t_roundEnd;
+
+    [ThreadStatic]
+    private static bool t_inRound;
+
     private readonly IDurableStore _store;
     private readonly DurableClock _clock;
     private readonly ILogger _logger;
@@ -39,8 +55,12 @@ internal sealed class DurableWriter : IDisposable
     private readonly Thread _thread;
     private readonly TimeSpan _flushInterval;
     private readonly ManualResetEventSlim _stopping = new();
+    private readonly DurableSyncStage? _sync;
+    private readonly Lock _faultGate = new();
     private long _lastStoreId;
-    private volatile bool _faulted;
+    private bool _commitFailing;
+    private bool _syncFailing;
+    private long _faultedSince;
 
     public DurableWriter(IDurableStore store, PersistenceOptions options, DurableClock clock, ILogger logger, long lastStoreId)
     {
@@ -51,6 +71,11 @@ internal sealed class DurableWriter : IDisposable
         DefersAcknowledgements = options.Durability == DurabilityMode.Ack;
         MaxCachedMessages = options.MaxCachedMessagesPerSession;
         _flushInterval = options.FlushInterval;
+        if (DefersAcknowledgements)
+        {
+            _sync = new DurableSyncStage(store, this);
+        }
+
         _thread = new Thread(Run) { IsBackground = true, Name = "tern-durable-writer" };
         _thread.Start();
     }
@@ -62,7 +87,7 @@ internal sealed class DurableWriter : IDisposable
     public bool DefersAcknowledgements { get; }
 
     /// <summary>The last commit failed and no commit has succeeded since: new QoS 1/2 work is refused.</summary>
-    public bool IsFaulted => _faulted;
+    public bool IsFaulted => Volatile.Read(ref _commitFailing) || Volatile.Read(ref _syncFailing);
 
     /// <summary>How many queued messages of a session stay in memory; those beyond live only in the store.</summary>
     public int MaxCachedMessages { get; }
@@ -107,9 +132,10 @@ internal sealed class DurableWriter : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="callback"/> on the writer's thread once everything recorded before this call is committed
-    /// (true) or failed to commit (false). Callbacks run in the order they were registered. After <see cref="Dispose"/>
-    /// the callback runs at once with false.
+    /// Runs <paramref name="callback"/> once everything recorded before this call is committed — and, with ack
+    /// durability, synced to disk — (true) or failed to be (false). Callbacks run in the order they were registered, on
+    /// the writer's thread (periodic) or the sync stage's thread (ack), never concurrently with each other. After
+    /// <see cref="Dispose"/> the callback runs at once with false.
     /// </summary>
     public void AfterCommit(Action<bool> callback)
     {
@@ -119,10 +145,54 @@ internal sealed class DurableWriter : IDisposable
             return;
         }
 
-        if (!_queue.Writer.TryWrite(new Item(null, callback, null)))
+        AfterCommitUngrouped(callback);
+    }
+
+    /// <summary>
+    /// Called from a callback: runs <paramref name="action"/> once the round of callbacks running now on this thread
+    /// (those of the batches committed, or synced, together) has ended. A channel holds its connection's writer role
+    /// for the round, so its acknowledgements of one commit leave in one send instead of one send each. Outside a
+    /// round (a callback run at once because the writer stopped) the action runs at once.
+    /// </summary>
+    public static void WhenCallbacksDone(Action action)
+    {
+        if (!t_inRound)
         {
-            callback(false);
+            action();
+            return;
         }
+
+        (t_roundEnd ??= []).Add(action);
+    }
+
+    /// <summary>Whether the current thread is running a round of callbacks (only one thread of a writer ever does).</summary>
+    public static bool InRound => t_inRound;
+
+    /// <summary>Starts a round of callbacks on the current thread (see <see cref="WhenCallbacksDone"/>).</summary>
+    internal static void BeginRound() => t_inRound = true;
+
+    /// <summary>Ends the round started by <see cref="BeginRound"/>: runs what its callbacks asked for at its end.</summary>
+    internal void EndRound()
+    {
+        t_inRound = false;
+        if (t_roundEnd is not { Count: > 0 } ends)
+        {
+            return;
+        }
+
+        foreach (var end in ends)
+        {
+            try
+            {
+                end();
+            }
+            catch (Exception ex)
+            {
+                PersistenceLog.CallbackFailed(_logger, ex);
+            }
+        }
+
+        ends.Clear();
     }
 
     private void Enqueue(DurableOperation[] operations, Action<bool>[] callbacks)
@@ -187,13 +257,14 @@ internal sealed class DurableWriter : IDisposable
         }
     }
 
-    /// <summary>Commits what is queued and stops the writer (bounded wait), then closes the store.</summary>
+    /// <summary>Commits (and syncs) what is queued and stops the writer (bounded wait), then closes the store.</summary>
     public void Dispose()
     {
         _queue.Writer.TryComplete();
         _stopping.Set();
         var timeout = TimeSpan.FromSeconds(10);
-        if (!_thread.Join(timeout))
+        long started = _clock.Time.GetTimestamp();
+        if (!_thread.Join(timeout) || (_sync is not null && !_sync.Join(Remaining())))
         {
             PersistenceLog.ShutdownTimedOut(_logger, timeout.TotalSeconds);
             return;
@@ -201,23 +272,43 @@ internal sealed class DurableWriter : IDisposable
 
         _store.Dispose();
         _stopping.Dispose();
+
+        TimeSpan Remaining()
+        {
+            var left = timeout - _clock.Time.GetElapsedTime(started);
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
     }
 
     private void Run()
     {
+        try
+        {
+            RunBatches();
+        }
+        finally
+        {
+            _sync?.Complete();
+        }
+    }
+
+    private void RunBatches()
+    {
         var operations = new List<DurableOperation>();
         var callbacks = new List<Action<bool>>();
-        long faultedSince = 0;
         bool backlog = false;
         while (true)
         {
             // After a failure the batch is retried at once (the retry interval was waited), without waiting for more work.
-            bool open = _faulted ? !_queue.Reader.Completion.IsCompleted : WaitForWork();
+            bool open = Volatile.Read(ref _commitFailing) ? !_queue.Reader.Completion.IsCompleted : WaitForWork();
             if (!DefersAcknowledgements && open && !backlog)
             {
                 // Periodic durability: gather a whole interval's writes into one commit.
                 _stopping.Wait(_flushInterval);
             }
+
+            // Ack durability: gather while the previous batch waits for its sync to start.
+            _sync?.WaitUntilTaken();
 
             while (operations.Count < MaxBatch && _queue.Reader.TryRead(out var item))
             {
@@ -243,29 +334,25 @@ internal sealed class DurableWriter : IDisposable
             bool committed = TryCommit(operations);
             if (committed)
             {
+                ReleaseMessages(operations);
                 operations.Clear();
-                if (_faulted)
-                {
-                    _faulted = false;
-                    PersistenceLog.WriteRecovered(_logger, _clock.Time.GetElapsedTime(faultedSince).TotalSeconds);
-                }
-            }
-            else if (!_faulted)
-            {
-                _faulted = true;
-                faultedSince = _clock.Time.GetTimestamp();
             }
 
-            foreach (var callback in callbacks)
+            if (_sync is not null)
             {
-                try
+                // Ack durability: the callbacks wait for a sync that starts after this commit returned; meanwhile this
+                // thread goes on with the next batch.
+                _sync.Add([.. callbacks], committed);
+            }
+            else
+            {
+                BeginRound();
+                foreach (var callback in callbacks)
                 {
-                    callback(committed);
+                    RunCallback(callback, committed);
                 }
-                catch (Exception ex)
-                {
-                    PersistenceLog.CallbackFailed(_logger, ex);
-                }
+
+                EndRound();
             }
 
             callbacks.Clear();
@@ -285,6 +372,20 @@ internal sealed class DurableWriter : IDisposable
             if (!open && !_queue.Reader.TryPeek(out _))
             {
                 return;
+            }
+        }
+    }
+
+    // A queued message's record holds a reference (MqttSession.Store): once its row is committed (or skipped within
+    // the batch) the writer never reads it again, and the message may go back to the pool. A batch that failed keeps
+    // its records, and their references, until its retry commits.
+    private static void ReleaseMessages(List<DurableOperation> operations)
+    {
+        foreach (var operation in operations)
+        {
+            if (operation is MessageQueued queued)
+            {
+                queued.Delivery.Message.Release();
             }
         }
     }
@@ -312,16 +413,54 @@ internal sealed class DurableWriter : IDisposable
         try
         {
             _store.Apply(operations, _clock.NowUnixMs);
+            Report(ref _commitFailing, null);
             return true;
         }
         catch (Exception ex)
         {
-            if (!_faulted)
-            {
-                PersistenceLog.WriteFailed(_logger, ex.Message);
-            }
-
+            Report(ref _commitFailing, ex);
             return false;
+        }
+    }
+
+    // The outcome of a commit or a sync (failure null: it succeeded). The broker is faulted while either fails; the
+    // log says when it becomes faulted (6001) and when it is not any more (6002).
+    private void Report(ref bool failing, Exception? failure)
+    {
+        if ((failure is not null) == Volatile.Read(ref failing))
+        {
+            return;
+        }
+
+        lock (_faultGate)
+        {
+            bool wasFaulted = IsFaulted;
+            Volatile.Write(ref failing, failure is not null);
+            if (!wasFaulted && failure is not null)
+            {
+                _faultedSince = _clock.Time.GetTimestamp();
+                PersistenceLog.WriteFailed(_logger, failure.Message);
+            }
+            else if (wasFaulted && !IsFaulted)
+            {
+                PersistenceLog.WriteRecovered(_logger, _clock.Time.GetElapsedTime(_faultedSince).TotalSeconds);
+            }
+        }
+    }
+
+    /// <summary>The sync stage's outcome (failure null: the sync succeeded).</summary>
+    internal void ReportSync(Exception? failure) => Report(ref _syncFailing, failure);
+
+    /// <summary>Runs one callback; one that throws is logged (6004) and the others still run.</summary>
+    internal void RunCallback(Action<bool> callback, bool committed)
+    {
+        try
+        {
+            callback(committed);
+        }
+        catch (Exception ex)
+        {
+            PersistenceLog.CallbackFailed(_logger, ex);
         }
     }
 

@@ -2,8 +2,9 @@ namespace Tern.Broker.Persistence;
 
 /// <summary>
 /// A durable store's back end (SQLite in Tern.Broker.Sqlite). <see cref="Load"/> at start, then <see cref="Apply"/>
-/// from the <see cref="DurableWriter"/>'s thread only; <see cref="ReadQueued"/> from any thread, concurrently with
-/// <see cref="Apply"/> (it reads what is committed, on a connection of its own).
+/// from the <see cref="DurableWriter"/>'s thread only, <see cref="Sync"/> from its sync stage's thread only;
+/// <see cref="ReadQueued"/> from any thread, concurrently with <see cref="Apply"/> (it reads what is committed, on a
+/// connection of its own).
 /// </summary>
 internal interface IDurableStore : IDisposable
 {
@@ -28,6 +29,14 @@ internal interface IDurableStore : IDisposable
     /// nothing of the batch is applied.
     /// </summary>
     void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs);
+
+    /// <summary>
+    /// Ack durability: makes every batch whose <see cref="Apply"/> returned before this call durable (it survives a
+    /// power loss or an OS crash; a committed batch already survives a process kill). Called from the sync stage's
+    /// thread, concurrently with <see cref="Apply"/>. Throws when the disk reports a failure; the batches are then not
+    /// known to be durable.
+    /// </summary>
+    void Sync();
 }
 
 /// <summary>Opens a durable store; registered by Tern.Broker.Sqlite.</summary>

@@ -74,7 +74,10 @@ internal sealed partial class MqttSession
         }
     }
 
-    // Caller holds the lock. Gives a QoS 1/2 delivery of a persistent session its store key and records it.
+    // Caller holds the lock. Gives a QoS 1/2 delivery of a persistent session its store key and records it. The record
+    // takes a reference of its own (the caller holds one, so the message is live): the writer reads the message on its
+    // thread later and gives the reference back once the batch is committed, and the message then returns to the pool
+    // like any other (it used to be pinned, which made every message to a persistent session an allocation).
     private Delivery Store(Delivery delivery, ushort packetIdentifier)
     {
         if (_durable is null || delivery.QoS == QualityOfService.AtMostOnce)
@@ -83,6 +86,7 @@ internal sealed partial class MqttSession
         }
 
         delivery = delivery with { StoreId = _durable.NextStoreId() };
+        delivery.Message.AddRef();
         _durable.Write(new MessageQueued(ClientId, delivery, packetIdentifier));
         return delivery;
     }

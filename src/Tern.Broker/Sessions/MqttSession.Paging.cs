@@ -55,8 +55,7 @@ internal sealed partial class MqttSession
         _pending ??= new();
         if (stored.StoreId != 0 && _durable is { } durable && (_pending.StoredCount > 0 || _pending.CachedCount >= durable.MaxCachedMessages))
         {
-            // Kept only by its queued write until the commit: pinned, so the pool never hands its arrays to another message.
-            stored.Message.Pin();
+            // Kept only by its queued write (its reference) until the commit; memory keeps the key and size.
             _pending.AddStored(new StoredQueueEntry(stored.StoreId, Tern.Broker.Limits.DeliveryQueue.SizeOf(stored)));
             return;
         }

@@ -510,15 +510,8 @@ internal sealed partial class MqttSession
     }
 
     // Caller holds the lock. The session's reference for a delivery it keeps (queued or in flight). A persistent
-    // session's durable writer records the message and reads it later on its own thread: such a message is pinned.
-    private void Hold(in Delivery delivery)
-    {
-        delivery.Message.AddRef();
-        if (_durable is not null && delivery.QoS != QualityOfService.AtMostOnce)
-        {
-            delivery.Message.Pin();
-        }
-    }
+    // session's durable record holds a reference of its own (MqttSession.Durability.cs, Store).
+    private static void Hold(in Delivery delivery) => delivery.Message.AddRef();
 
     // Caller holds the lock. The delivery left the session: its reference goes.
     private static void ReleaseHeld(in Delivery delivery)
