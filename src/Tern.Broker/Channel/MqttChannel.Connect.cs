@@ -197,7 +197,11 @@ internal sealed partial class MqttChannel
         var pending = _pendingConnect!;
         Volatile.Write(ref _state, (int)ChannelState.Connected);
         SendConnAck(sessionPresent, pending.ConnAck);
-        BrokerLog.ClientConnected(Logger, pending.ClientId, _connection.RemoteEndPoint, VersionName(ProtocolVersion), pending.CleanStart, KeepAlive, sessionPresent);
+        // The remote address is formatted only for a log that will be written (a string per connect otherwise).
+        if (Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information))
+        {
+            BrokerLog.ClientConnected(Logger, pending.ClientId, _connection.RemoteEndPoint, VersionName(ProtocolVersion), pending.CleanStart, KeepAlive, sessionPresent);
+        }
     }
 
     /// <summary>What a 5.0 CONNACK tells this particular client, besides the broker's fixed capabilities.</summary>
