@@ -56,8 +56,9 @@ public sealed class BrokerOptions
     /// <summary>
     /// File descriptors kept free under the process's file limit (<c>ulimit -n</c>, Linux) for everything that is not a
     /// client connection: the runtime, the database, logs, HTTP. Connections beyond the limit minus the descriptors
-    /// open at start minus this reserve are closed at accept (event 5012; the budget is logged at start, event 5011), as at <see cref="MaxConnections"/>: a
-    /// process that runs out of descriptors can die. Default (null): 64, or 1 % of the limit if that is more.
+    /// open at start minus this reserve are closed at accept (event 5012; the budget is logged at start, event 5011),
+    /// as at <see cref="MaxConnections"/>: a process that runs out of descriptors can die. Default (null): 64, or 1 %
+    /// of the limit if that is more.
     /// </summary>
     [Range(0, int.MaxValue)]
     public int? FileDescriptorReserve { get; set; }
