@@ -39,6 +39,13 @@ internal sealed class RawStatement : IDisposable
         return this;
     }
 
+    /// <summary>Binds text already in UTF-8 (null: NULL), without converting or copying it on the managed side.</summary>
+    public RawStatement BindUtf8(int index, byte[]? value)
+    {
+        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, (ReadOnlySpan<byte>)value));
+        return this;
+    }
+
     /// <summary>Steps the statement to its end and resets it; throws <see cref="SqliteException"/> when SQLite fails.</summary>
     public void Run()
     {

@@ -26,6 +26,11 @@ internal sealed class Statements : IDisposable
     private readonly SqliteCommand _lastAlive;
     private readonly DurableClock _clock;
 
+    // UTF-8 of the client ids bound to queue rows: a session's id recurs in every row it gets, and binding the string
+    // would convert (and allocate) it each time. Bounded: emptied when it reaches MaxCachedIds.
+    private const int MaxCachedIds = 10_000;
+    private readonly Dictionary<string, byte[]> _utf8 = new(StringComparer.Ordinal);
+
     public Statements(SqliteConnection connection, DurableClock clock)
     {
         _clock = clock;
@@ -84,9 +89,9 @@ internal sealed class Statements : IDisposable
         {
             case MessageQueued q:
                 var m = q.Delivery.Message;
-                _messageQueued.Bind(1, q.Delivery.StoreId).Bind(2, q.ClientId).Bind(3, (long)q.Delivery.QoS).Bind(4, q.Delivery.Retain ? 1 : 0)
+                _messageQueued.Bind(1, q.Delivery.StoreId).BindUtf8(2, Utf8(q.ClientId)).Bind(3, (long)q.Delivery.QoS).Bind(4, q.Delivery.Retain ? 1 : 0)
                     .Bind(5, Identifiers(q.Delivery.SubscriptionIdentifiers)).Bind(6, q.PacketIdentifier).Bind(7, m.Topic).Bind(8, m.Properties)
-                    .Bind(9, m.Payload).Bind(10, (long)m.QoS).Bind(11, m.Retain ? 1 : 0).Bind(12, m.PublisherClientId).Bind(13, ExpiresAt(m)).Run();
+                    .Bind(9, m.Payload).Bind(10, (long)m.QoS).Bind(11, m.Retain ? 1 : 0).BindUtf8(12, m.PublisherClientId is { } publisher ? Utf8(publisher) : null).Bind(13, ExpiresAt(m)).Run();
                 break;
             case MessageRemoved r:
                 _messageRemoved.Bind(1, r.StoreId).Run();
@@ -149,6 +154,22 @@ internal sealed class Statements : IDisposable
         {
             command.Dispose();
         }
+    }
+
+    private byte[] Utf8(string id)
+    {
+        if (!_utf8.TryGetValue(id, out var bytes))
+        {
+            if (_utf8.Count >= MaxCachedIds)
+            {
+                _utf8.Clear();
+            }
+
+            bytes = System.Text.Encoding.UTF8.GetBytes(id);
+            _utf8[id] = bytes;
+        }
+
+        return bytes;
     }
 
     private static string? Identifiers(int[]? identifiers) =>
