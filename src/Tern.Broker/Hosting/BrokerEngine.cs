@@ -50,7 +50,9 @@ internal sealed partial class BrokerEngine : IDisposable
         Tree = new SubscriptionTree<MqttSession>(new SessionSharedSubscriptionSelector(Options.SharedSubscriptionStrategy));
         var durableState = OpenDurableStore(durableStoreFactory);
         Retained = new RetainedMessageStore(Durable);
-        Router = new MessageRouter(Tree, Retained, timeProvider) { Authorization = security.Authorization };
+        // A durable writer holds messages until their batch is committed and returns them a batch at a time: a larger free
+        // list keeps them for the next publishes instead of leaving most to the GC (docs/persistence.md).
+        Router = new MessageRouter(Tree, Retained, timeProvider) { Authorization = security.Authorization, Pool = new Messages.MessagePool(Durable is null ? Messages.MessagePool.DefaultCapacity : DurableWriter.MessagePoolCapacity) };
         Limits = new BrokerLimits(Options, timeProvider, metrics, Logger);
         AuthFailures = new Security.AuthFailureThrottle(Options.Security, timeProvider);
         var limits = new SessionLimits(Options.MaxQueuedMessages, Options.QueueOverflowPolicy, timeProvider, OnDropped) { MaxQueuedBytes = Options.MaxQueuedBytes };
