@@ -17,7 +17,8 @@ namespace Tern.Broker.Channel;
 /// </summary>
 internal sealed partial class MqttChannel
 {
-    private int _deferredAcknowledgements;
+    // The answers waiting for the store, in the order of their packets; created by the read loop on the first one.
+    private DeferredAnswers? _answers;
 
     // Only touched by the thread that runs the durable writer's callbacks: whether this channel holds its connection's
     // writer role for the current round of callbacks, and the action that gives it up at the end of the round.
@@ -31,31 +32,38 @@ internal sealed partial class MqttChannel
     /// <summary>
     /// Whether what this packet did must be stored before it is answered: ack durability, and either this packet recorded
     /// writes since <paramref name="writesBefore"/> (a <see cref="DurableWriter.ThreadWrites"/> reading) or an earlier
-    /// answer still waits.
+    /// answer still waits (then this one goes after it, [MQTT-4.6.0-2]).
     /// </summary>
-    private bool MustWaitForStore(long writesBefore, out DurableWriter durable)
+    private bool MustWaitForStore(long writesBefore, out DurableWriter durable, out bool wrote)
     {
         durable = _engine.Durable!;
-        return _engine.Durable is { DefersAcknowledgements: true }
-            && (DurableWriter.ThreadWrites != writesBefore || Volatile.Read(ref _deferredAcknowledgements) != 0);
+        wrote = DurableWriter.ThreadWrites != writesBefore;
+        return _engine.Durable is { DefersAcknowledgements: true } && (wrote || _answers is { IsIdle: false });
     }
 
-    /// <summary>Runs <paramref name="answer"/> with true once the writes are committed (or false when they failed), after the answers before it.</summary>
-    private void WhenStored(DurableWriter durable, Action<bool> answer)
+    /// <summary>
+    /// Queues <paramref name="packet"/> (or <paramref name="action"/>) behind the answers that wait, to run once this
+    /// packet's writes are committed and synced (<paramref name="wrote"/>), or as soon as those before it ran (nothing
+    /// written). A <paramref name="ticket"/> lets the answer go earlier: when every copy it counts was acknowledged.
+    /// </summary>
+    private void WhenStored(DurableWriter durable, bool wrote, in OutboundPacket packet, UnstoredAnswer whenUnstored, Action<bool>? action = null, DurableTicket? ticket = null)
     {
-        Interlocked.Increment(ref _deferredAcknowledgements);
+        var answers = _answers ??= new DeferredAnswers(this);
+        if (!wrote)
+        {
+            answers.Add(packet, whenUnstored, action, ready: true);
+            answers.Drain();
+            return;
+        }
+
+        long token = answers.Add(packet, whenUnstored, action, ready: false);
         durable.AfterCommit(committed =>
         {
-            try
-            {
-                BeginAnswering();
-                answer(committed);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _deferredAcknowledgements);
-            }
+            ticket?.Retire();
+            BeginAnswering();
+            answers.Answer(token, committed);
         });
+        ticket?.Arm(answers, token);
     }
 
     /// <summary>
@@ -88,6 +96,27 @@ internal sealed partial class MqttChannel
         }
     }
 
+    /// <summary>Runs one answer taken from <see cref="DeferredAnswers"/>: its packet, or what replaces it when its writes failed.</summary>
+    private void RunAnswer(in OutboundPacket packet, UnstoredAnswer whenUnstored, Action<bool>? action, bool stored)
+    {
+        if (action is not null)
+        {
+            action(stored);
+        }
+        else if (stored || whenUnstored == UnstoredAnswer.Acknowledge)
+        {
+            _connection.Enqueue(packet);
+        }
+        else if (whenUnstored == UnstoredAnswer.Close)
+        {
+            _connection.RequestClose();
+        }
+        else
+        {
+            RefuseUnstoredPublish(packet.AcknowledgementType, packet.PacketIdentifier);
+        }
+    }
+
     /// <summary>What goes out instead of an acknowledgement whose writes failed to commit.</summary>
     private enum UnstoredAnswer
     {
@@ -102,41 +131,21 @@ internal sealed partial class MqttChannel
     }
 
     /// <summary>Sends an acknowledgement, at once or once stored. Allocates only when it has to wait.</summary>
-    private void Acknowledge(in OutboundPacket packet, long writesBefore, UnstoredAnswer whenUnstored = UnstoredAnswer.Acknowledge)
+    private void Acknowledge(in OutboundPacket packet, long writesBefore, UnstoredAnswer whenUnstored = UnstoredAnswer.Acknowledge, DurableTicket? ticket = null)
     {
-        if (!MustWaitForStore(writesBefore, out var durable))
+        if (!MustWaitForStore(writesBefore, out var durable, out bool wrote))
         {
+            ticket?.Retire();
             _connection.Enqueue(packet);
             return;
         }
 
-        AcknowledgeWhenStored(durable, packet, whenUnstored);
-    }
-
-    // Apart from Acknowledge: a lambda there would capture its parameters, and C# allocates the closure on entry to the
-    // method, so every QoS 1/2 acknowledgement paid for it even when nothing waits for the store.
-    private void AcknowledgeWhenStored(Persistence.DurableWriter durable, OutboundPacket deferred, UnstoredAnswer whenUnstored)
-    {
-        WhenStored(durable, committed =>
-        {
-            if (committed || whenUnstored == UnstoredAnswer.Acknowledge)
-            {
-                _connection.Enqueue(deferred);
-            }
-            else if (whenUnstored == UnstoredAnswer.Close)
-            {
-                _connection.RequestClose();
-            }
-            else
-            {
-                RefuseUnstoredPublish(deferred.AcknowledgementType, deferred.PacketIdentifier);
-            }
-        });
+        WhenStored(durable, wrote, packet, whenUnstored, ticket: ticket);
     }
 
     /// <summary>A PUBACK / PUBREC that waits for storage; when storing fails, 5.0 gets 0x80 and 3.1.1 a closed connection (it has no way to say "not stored").</summary>
-    private void AcknowledgePublish(PacketType type, ushort packetIdentifier, ReasonCode reasonCode, long writesBefore) =>
-        Acknowledge(OutboundPacket.ForAcknowledgement(type, packetIdentifier, reasonCode), writesBefore, UnstoredAnswer.RefusePublish);
+    private void AcknowledgePublish(PacketType type, ushort packetIdentifier, ReasonCode reasonCode, long writesBefore, DurableTicket? ticket = null) =>
+        Acknowledge(OutboundPacket.ForAcknowledgement(type, packetIdentifier, reasonCode), writesBefore, UnstoredAnswer.RefusePublish, ticket);
 
     /// <summary>A packet that waits for storage and must not be answered when storing fails: the connection closes, and the client resends after reconnecting.</summary>
     private void AcknowledgeOrClose(in OutboundPacket packet, long writesBefore) => Acknowledge(packet, writesBefore, UnstoredAnswer.Close);
@@ -182,13 +191,13 @@ internal sealed partial class MqttChannel
     /// </summary>
     private void AcknowledgeSubscribe(ushort packetIdentifier, ReasonCode[] codes, List<byte[]> filters, Action sendSubAckAndRetained, long writesBefore)
     {
-        if (!MustWaitForStore(writesBefore, out var durable))
+        if (!MustWaitForStore(writesBefore, out var durable, out bool wrote))
         {
             sendSubAckAndRetained();
             return;
         }
 
-        WhenStored(durable, committed =>
+        WhenStored(durable, wrote, default, UnstoredAnswer.Acknowledge, committed =>
         {
             if (committed)
             {
@@ -209,5 +218,201 @@ internal sealed partial class MqttChannel
             SubAckPacket.Write(writer, new SubAckPacket { PacketIdentifier = packetIdentifier, ReasonCodes = failed }, ProtocolVersion);
             Send(writer.WrittenSpan.ToArray());
         });
+    }
+
+    /// <summary>
+    /// The answers of one connection that wait for the store, in the order of their packets ([MQTT-4.6.0-2]): each is
+    /// marked ready by the commit's callback (synced, or failed), or earlier by a <see cref="DurableTicket"/> when every
+    /// copy of its publish was acknowledged, and the ready ones at the head leave in order. Whichever thread marks one
+    /// drains the head; one drains at a time, so the order holds whatever the threads.
+    /// </summary>
+    private sealed class DeferredAnswers(MqttChannel channel) : IDeliveredAnswer, IThreadPoolWorkItem
+    {
+        private const byte Waiting = 0;
+        private const byte Stored = 1;
+        private const byte Unstored = 2;
+
+        private readonly Lock _gate = new();
+        private Entry[] _ring = new Entry[8];
+        private int _head;
+        private int _count;
+
+        // The token of the entry at the head; tokens are consecutive.
+        private long _headToken = 1;
+        private bool _draining;
+        private bool _scheduled;
+
+        /// <summary>Nothing waits and nothing is being sent: a new answer may go straight out.</summary>
+        public bool IsIdle
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _count == 0 && !_draining;
+                }
+            }
+        }
+
+        /// <summary>Adds an answer at the tail; returns its token. Called by the read loop only.</summary>
+        public long Add(in OutboundPacket packet, UnstoredAnswer whenUnstored, Action<bool>? action, bool ready)
+        {
+            lock (_gate)
+            {
+                if (_count == _ring.Length)
+                {
+                    var larger = new Entry[_ring.Length * 2];
+                    for (int i = 0; i < _count; i++)
+                    {
+                        larger[i] = _ring[(_head + i) % _ring.Length];
+                    }
+
+                    _ring = larger;
+                    _head = 0;
+                }
+
+                _ring[(_head + _count) % _ring.Length] = new Entry(packet, whenUnstored, action, ready ? Stored : Waiting);
+                _count++;
+                return _headToken + _count - 1;
+            }
+        }
+
+        /// <summary>The answer <paramref name="token"/> may go (its writes are synced, or failed: <paramref name="stored"/>); the first word counts.</summary>
+        public void Answer(long token, bool stored)
+        {
+            lock (_gate)
+            {
+                long index = token - _headToken;
+                if (index < 0 || index >= _count)
+                {
+                    return;
+                }
+
+                ref var entry = ref _ring[(_head + (int)index) % _ring.Length];
+                if (entry.State != Waiting)
+                {
+                    return;
+                }
+
+                entry.State = stored ? Stored : Unstored;
+            }
+
+            Drain();
+        }
+
+        /// <inheritdoc/>
+        /// <remarks>
+        /// Never sends on the calling thread: that is a subscriber's read loop, inside its session's lock, and one send
+        /// per PUBACK would cost more than the store saves. The drain runs on the thread pool instead, queued locally, so
+        /// it starts once the read loop's batch is done and sends every answer that became ready meanwhile in one write.
+        /// </remarks>
+        public void Delivered(long token)
+        {
+            lock (_gate)
+            {
+                long index = token - _headToken;
+                if (index < 0 || index >= _count)
+                {
+                    return;
+                }
+
+                ref var entry = ref _ring[(_head + (int)index) % _ring.Length];
+                if (entry.State != Waiting)
+                {
+                    return;
+                }
+
+                entry.State = Stored;
+                if (index != 0 || _draining || _scheduled)
+                {
+                    // Not at the head: the answer that is sends it when it goes. Being drained or about to be: that drain sends it.
+                    return;
+                }
+
+                _scheduled = true;
+            }
+
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
+
+        /// <summary>Runs the ready answers at the head, in order, unless another thread already does.</summary>
+        public void Drain()
+        {
+            lock (_gate)
+            {
+                if (_draining)
+                {
+                    return;
+                }
+
+                _draining = true;
+            }
+
+            try
+            {
+                while (true)
+                {
+                    Entry entry;
+                    lock (_gate)
+                    {
+                        if (_count == 0 || _ring[_head].State == Waiting)
+                        {
+                            _draining = false;
+                            return;
+                        }
+
+                        entry = _ring[_head];
+                        _ring[_head] = default;
+                        _head = (_head + 1) % _ring.Length;
+                        _count--;
+                        _headToken++;
+                    }
+
+                    channel.RunAnswer(entry.Packet, entry.WhenUnstored, entry.Action, entry.State == Stored);
+                }
+            }
+            catch
+            {
+                lock (_gate)
+                {
+                    _draining = false;
+                }
+
+                throw;
+            }
+        }
+
+        void IThreadPoolWorkItem.Execute()
+        {
+            lock (_gate)
+            {
+                _scheduled = false;
+            }
+
+            bool holdsWriter = channel._connection.BeginBatch();
+            try
+            {
+                Drain();
+            }
+            catch (Exception ex)
+            {
+                PersistenceLog.CallbackFailed(channel.Logger, ex);
+            }
+            finally
+            {
+                if (holdsWriter)
+                {
+                    channel._connection.EndBatch();
+                }
+            }
+        }
+
+        private struct Entry(OutboundPacket packet, UnstoredAnswer whenUnstored, Action<bool>? action, byte state)
+        {
+            public readonly OutboundPacket Packet = packet;
+            public readonly UnstoredAnswer WhenUnstored = whenUnstored;
+            public readonly Action<bool>? Action = action;
+            public byte State = state;
+        }
     }
 }

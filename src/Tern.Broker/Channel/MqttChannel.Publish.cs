@@ -75,9 +75,7 @@ internal sealed partial class MqttChannel
                 _engine.Router.RoutePublish(publish, topic, ClientId, session);
                 return true;
             case QualityOfService.AtLeastOnce:
-                int delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
-                AcknowledgePublish(PacketType.PubAck, publish.PacketIdentifier, NoMatchingSubscribers(delivered), writesBefore);
-                return true;
+                return RouteAtLeastOnce(publish, topic, session, writesBefore);
             default:
                 // Exactly once: route the first copy of a packet identifier only; a resend before PUBREL is answered
                 // with PUBREC again and not routed ([MQTT-4.3.3-2] in 3.1.1 and 5.0).
@@ -90,7 +88,7 @@ internal sealed partial class MqttChannel
                         return Violation(new ProtocolViolation(ReasonCode.ReceiveMaximumExceeded, "5.0 §3.3.4", "more QoS 2 messages awaiting PUBREL than the broker's Receive Maximum"));
                     }
 
-                    delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
+                    int delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
                     AcknowledgePublish(PacketType.PubRec, publish.PacketIdentifier, NoMatchingSubscribers(delivered), writesBefore);
                 }
                 else
@@ -100,6 +98,33 @@ internal sealed partial class MqttChannel
 
                 return true;
         }
+    }
+
+    // QoS 1: with ack durability the copies queued for persistent sessions are counted (DurableTicket), so the PUBACK
+    // may go once they are all acknowledged by their subscribers, if that comes before their commit.
+    private bool RouteAtLeastOnce(in PublishPacket publish, ReadOnlySpan<byte> topic, Sessions.MqttSession session, long writesBefore)
+    {
+        if (_engine.Durable is not { DefersAcknowledgements: true })
+        {
+            int routed = _engine.Router.RoutePublish(publish, topic, ClientId, session);
+            AcknowledgePublish(PacketType.PubAck, publish.PacketIdentifier, NoMatchingSubscribers(routed), writesBefore);
+            return true;
+        }
+
+        Persistence.DurableTicket? ticket;
+        int delivered;
+        Persistence.DurableWriter.BeginTicket();
+        try
+        {
+            delivered = _engine.Router.RoutePublish(publish, topic, ClientId, session);
+        }
+        finally
+        {
+            ticket = Persistence.DurableWriter.EndTicket();
+        }
+
+        AcknowledgePublish(PacketType.PubAck, publish.PacketIdentifier, NoMatchingSubscribers(delivered), writesBefore, ticket);
+        return true;
     }
 
     /// <summary>

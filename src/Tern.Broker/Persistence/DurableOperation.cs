@@ -31,7 +31,23 @@ internal sealed record SubscriptionSet(string ClientId, string TopicFilter, Subs
 internal sealed record SubscriptionRemoved(string ClientId, string TopicFilter) : DurableOperation;
 
 /// <summary>A QoS 1/2 message was queued for a session, or sent at once with <paramref name="PacketIdentifier"/> (0: queued).</summary>
-internal sealed record MessageQueued(string ClientId, Delivery Delivery, ushort PacketIdentifier) : DurableOperation;
+internal sealed record MessageQueued(string ClientId, Delivery Delivery, ushort PacketIdentifier) : DurableOperation
+{
+    /// <summary><see cref="State"/>: recorded, not yet taken into a batch.</summary>
+    internal const int Pending = 0;
+
+    /// <summary><see cref="State"/>: taken into a batch by the writer; its row is written.</summary>
+    internal const int Claimed = 1;
+
+    /// <summary><see cref="State"/>: acknowledged by the client while pending; nothing of it is written.</summary>
+    internal const int Cancelled = 2;
+
+    /// <summary>Pending, claimed or cancelled; changed with a compare-and-swap by the writer (claim) or an acknowledgement (cancel), whichever is first.</summary>
+    internal int State;
+
+    /// <summary>The ticket of the QoS 1 PUBLISH that queued it, while the publish's answer may wait for it.</summary>
+    internal DurableTicket? Ticket;
+}
 
 /// <summary>A queued message was sent with a packet identifier.</summary>
 internal sealed record MessageSent(long StoreId, ushort PacketIdentifier) : DurableOperation;
@@ -40,7 +56,13 @@ internal sealed record MessageSent(long StoreId, ushort PacketIdentifier) : Dura
 internal sealed record MessageReleased(long StoreId) : DurableOperation;
 
 /// <summary>A message left the session: acknowledged, expired, dropped or handed to another member of a shared subscription.</summary>
-internal sealed record MessageRemoved(long StoreId) : DurableOperation;
+internal record MessageRemoved(long StoreId) : DurableOperation;
+
+/// <summary>
+/// A message left the session because the client acknowledged it (PUBACK, PUBCOMP): it was delivered. Stored like any
+/// removal; the writer also counts it towards the early answer of the publish that queued it (<see cref="DurableTicket"/>).
+/// </summary>
+internal sealed record MessageAcknowledged(long StoreId) : MessageRemoved(StoreId);
 
 /// <summary>An inbound QoS 2 packet identifier now awaits PUBREL.</summary>
 internal sealed record ReleaseAwaited(string ClientId, ushort PacketIdentifier) : DurableOperation;

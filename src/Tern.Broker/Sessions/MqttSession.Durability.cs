@@ -91,12 +91,13 @@ internal sealed partial class MqttSession
         return delivery;
     }
 
-    // Caller holds the lock. The delivery left the session.
-    private void Forget(in Delivery delivery)
+    // Caller holds the lock. The delivery left the session; `acknowledged`: because the client acknowledged it (which
+    // may let its publisher's PUBACK go before the commit, see DurableTicket).
+    private void Forget(in Delivery delivery, bool acknowledged = false)
     {
         if (delivery.StoreId != 0)
         {
-            _durable?.Write(new MessageRemoved(delivery.StoreId));
+            _durable?.Write(acknowledged ? new MessageAcknowledged(delivery.StoreId) : new MessageRemoved(delivery.StoreId));
         }
     }
 

@@ -439,7 +439,7 @@ internal sealed partial class MqttSession
             }
 
             var delivery = _inflight![index].Delivery;
-            Forget(delivery);
+            Forget(delivery, acknowledged: true);
             _inflight.RemoveAt(index);
             ReleaseHeld(delivery);
             FillWindow();
