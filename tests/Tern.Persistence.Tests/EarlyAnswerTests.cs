@@ -1,7 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tern.Broker;
+using Tern.Broker.Messages;
 using Tern.Broker.Persistence;
+using Tern.Broker.Sessions;
 using Tern.Broker.Sqlite;
+using Tern.Protocol;
 using Tern.TestKit;
 
 namespace Tern.Persistence.Tests;
@@ -150,6 +154,102 @@ public sealed class EarlyAnswerTests
             var again = await silent.ExpectAsync(3);
             Assert.Equal("unacknowledged", again.Payload);
             Assert.True(again.Duplicate);
+        }
+    }
+
+    [Fact]
+    public void Only_acknowledgements_count_for_the_early_answer_and_a_copy_gone_before_its_batch_is_never_applied()
+    {
+        var store = new NullStore();
+        var target = new Answers();
+        using (var writer = new DurableWriter(store, new PersistenceOptions(), new DurableClock(TimeProvider.System), NullLogger.Instance, lastStoreId: 0))
+        {
+            // One packet's group: nothing reaches the writer's thread before EndGroup, so every record is still pending.
+            DurableWriter.BeginGroup();
+            try
+            {
+                DurableWriter.BeginTicket();
+                var dropped = Copy(writer, "a");
+                var acknowledged = Copy(writer, "b");
+                var ticket = DurableWriter.EndTicket();
+                Assert.NotNull(ticket);
+                ticket.Arm(target, 1);
+
+                // A copy dropped (or expired, or handed to another member) was not delivered: it never counts.
+                writer.Write(new MessageRemoved(dropped.Delivery.StoreId));
+                writer.Write(new MessageAcknowledged(acknowledged.Delivery.StoreId));
+                Assert.Empty(target.Tokens);
+
+                DurableWriter.BeginTicket();
+                var single = Copy(writer, "c");
+                DurableWriter.EndTicket()!.Arm(target, 2);
+                writer.Write(new MessageAcknowledged(single.Delivery.StoreId));
+                Assert.Equal([2L], target.Tokens);
+
+                // Each record's reference went back at its cancellation, not after a commit.
+                Assert.All(new[] { dropped, acknowledged, single }, q => Assert.Equal(MessageQueued.Cancelled, q.State));
+            }
+            finally
+            {
+                DurableWriter.EndGroup();
+            }
+        }
+
+        // Cancelled before the writer took them: neither the queueings nor the removals were ever applied.
+        Assert.DoesNotContain(store.Applied, o => o is MessageQueued or MessageRemoved);
+    }
+
+    // A QoS 1 copy as MqttSession.Store records it: the record holds a reference of its own.
+    private static MessageQueued Copy(DurableWriter writer, string payload)
+    {
+        var message = BrokerMessage.Create("t"u8, [], System.Text.Encoding.UTF8.GetBytes(payload), QualityOfService.AtLeastOnce, false, null, TimeProvider.System);
+        message.AddRef();
+        var queued = new MessageQueued("s", new Delivery(message, QualityOfService.AtLeastOnce, false, StoreId: writer.NextStoreId()), 0);
+        writer.Write(queued);
+        return queued;
+    }
+
+    private sealed class Answers : IDeliveredAnswer
+    {
+        public List<long> Tokens { get; } = [];
+
+        public void Delivered(long token) => Tokens.Add(token);
+    }
+
+    private sealed class NullStore : IDurableStore
+    {
+        private readonly Lock _gate = new();
+        private readonly List<DurableOperation> _applied = [];
+
+        public List<DurableOperation> Applied
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _applied];
+                }
+            }
+        }
+
+        public DurableState Load(int cachedMessagesPerSession) => DurableState.Empty;
+
+        public IReadOnlyList<StoredDelivery> ReadQueued(string clientId, long fromStoreId, int limit) => [];
+
+        public void Apply(IReadOnlyList<DurableOperation> operations, long nowUnixMs)
+        {
+            lock (_gate)
+            {
+                _applied.AddRange(operations);
+            }
+        }
+
+        public void Sync()
+        {
+        }
+
+        public void Dispose()
+        {
         }
     }
 

@@ -184,9 +184,6 @@ internal sealed class DurableWriter : IDisposable
         }
     }
 
-    /// <summary>For tests: how many records of queued messages an acknowledgement could still find.</summary>
-    internal int RecentRecords => _recent.Count(r => r is not null);
-
     private void Forget(MessageQueued queued) =>
         Interlocked.CompareExchange(ref _recent[queued.Delivery.StoreId & RecentMask], null, queued);
 
@@ -205,7 +202,7 @@ internal sealed class DurableWriter : IDisposable
             NoteForTicket(operation);
         }
 
-        if (operation is MessageAcknowledged acknowledged && CancelIfPending(acknowledged.StoreId))
+        if (operation is MessageRemoved removed && CancelIfPending(removed.StoreId, removed is MessageAcknowledged))
         {
             // Its queueing was never taken into a batch: neither is written (see CancelIfPending).
             return;
@@ -301,14 +298,15 @@ internal sealed class DurableWriter : IDisposable
     }
 
     /// <summary>
-    /// A client acknowledged the message stored as <paramref name="storeId"/>. When the writer has not yet taken its
-    /// queueing into a batch, the queueing is cancelled (true): no row is ever written for it, nor its removal, and the
-    /// record's reference to the message goes back now instead of after a commit. This is the same as the
-    /// in-batch skip (SqliteDurableStore.Apply), decided earlier: a message delivered and acknowledged before
-    /// anything of it was written leaves nothing to write. Either way the acknowledgement counts for the early answer
-    /// of the publish that queued it (<see cref="DurableTicket"/>).
+    /// The message stored as <paramref name="storeId"/> left its session (<paramref name="acknowledged"/>: the client
+    /// acknowledged it). When the writer has not yet taken its queueing into a batch, the queueing is cancelled (true):
+    /// no row is ever written for it, nor its removal, and the record's reference to the message goes back now instead
+    /// of after a commit. This is the in-batch skip of SqliteDurableStore.Apply decided earlier: a message queued and
+    /// gone before anything of it was written leaves nothing to write. An acknowledgement also counts for the early
+    /// answer of the publish that queued the message (<see cref="DurableTicket"/>), cancelled or not; a drop, an
+    /// expiry or a hand-over to another member of a shared subscription never does.
     /// </summary>
-    private bool CancelIfPending(long storeId)
+    private bool CancelIfPending(long storeId, bool acknowledged)
     {
         var queued = Volatile.Read(ref _recent[storeId & RecentMask]);
         if (queued is null || queued.Delivery.StoreId != storeId)
@@ -328,7 +326,11 @@ internal sealed class DurableWriter : IDisposable
             queued.Delivery.Message.Release();
         }
 
-        ticket?.CopyAcknowledged();
+        if (acknowledged)
+        {
+            ticket?.CopyAcknowledged();
+        }
+
         return cancelled;
     }
 
