@@ -26,12 +26,14 @@ internal sealed partial class MqttConnection
         bool holdsWriter = BeginBatch();
         bool keepGoing;
         int packets;
+        BeginCorking();
         try
         {
             keepGoing = ProcessFrames(ref buffer, _engine.Options.MaxPacketSize, out _, out packets);
         }
         finally
         {
+            UncorkAll();
             if (holdsWriter)
             {
                 EndBatch();

@@ -98,7 +98,16 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
             else if (_count == 0 && !_writing)
             {
                 _writing = true;
-                direct = start = true;
+                direct = true;
+                if (CanCork)
+                {
+                    // A read batch on this thread routes to this idle connection: written now, flushed when the batch ends.
+                    NoteCorked();
+                }
+                else
+                {
+                    start = true;
+                }
             }
             else
             {

@@ -113,16 +113,19 @@ internal sealed partial class MqttConnection
 
                     // The read loop holds the writer role while it processes a receive batch: what the batch produces
                     // (PUBACKs, CONNACK, SUBACK) is written straight into the output pipe and flushed once at the end.
+                    // The connections it routes to are corked for the batch (MqttConnection.Cork.cs).
                     bool holdsWriter = BeginBatch();
                     bool keepGoing;
                     bool paused;
                     int packets;
+                    BeginCorking();
                     try
                     {
                         keepGoing = ProcessFrames(ref buffer, maxPacketSize, out paused, out packets);
                     }
                     finally
                     {
+                        UncorkAll();
                         if (holdsWriter)
                         {
                             EndBatch();

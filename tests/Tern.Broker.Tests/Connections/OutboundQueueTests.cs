@@ -203,7 +203,7 @@ public sealed class OutboundQueueTests
         await running.WaitAsync(Timeouts.Default);
     }
 
-    private static (MqttConnection Connection, IDuplexPipe Client) Open(TernBroker broker, PipeOptions outbound, PipeOptions? inbound = null)
+    internal static (MqttConnection Connection, IDuplexPipe Client) Open(TernBroker broker, PipeOptions outbound, PipeOptions? inbound = null)
     {
         var toClient = new Pipe(outbound);
         var toBroker = new Pipe(inbound ?? new PipeOptions(useSynchronizationContext: false));
