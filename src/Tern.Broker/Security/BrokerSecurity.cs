@@ -28,6 +28,11 @@ internal sealed class BrokerSecurity : IReloadableComponent, IDisposable
     private readonly SecurityOptions _options;
     private readonly ILogger _logger;
 
+    // The last bind address asked about and whether it is loopback: AllowsAnonymous runs on every CONNECT without
+    // credentials, and parsing the address each time was 0.6 % of a connect storm's samples. Keyed by the string's
+    // reference (a listener's Bind is the same string for every connect; strings are immutable, so a hit is exact).
+    private LoopbackAnswer? _lastBind;
+
     public BrokerSecurity(
         IOptions<BrokerOptions> options,
         IEnumerable<IMqttAuthenticator> authenticators,
@@ -86,7 +91,7 @@ internal sealed class BrokerSecurity : IReloadableComponent, IDisposable
     /// setting, else <see cref="SecurityOptions.AllowAnonymous"/>, else whether the listener binds a loopback address.
     /// </summary>
     public bool AllowsAnonymous(MqttListenerOptions listener) =>
-        listener.AllowAnonymous ?? _options.AllowAnonymous ?? IsLoopback(listener.Bind);
+        listener.AllowAnonymous ?? _options.AllowAnonymous ?? IsLoopbackCached(listener.Bind);
 
     /// <inheritdoc/>
     public ReloadPreparation Prepare()
@@ -110,6 +115,21 @@ internal sealed class BrokerSecurity : IReloadableComponent, IDisposable
     /// <inheritdoc/>
     public void Dispose() => _files.Dispose();
 
+    private bool IsLoopbackCached(string bind)
+    {
+        var last = Volatile.Read(ref _lastBind);
+        if (last is not null && ReferenceEquals(last.Bind, bind))
+        {
+            return last.IsLoopback;
+        }
+
+        bool isLoopback = IsLoopback(bind);
+        Volatile.Write(ref _lastBind, new LoopbackAnswer(bind, isLoopback));
+        return isLoopback;
+    }
+
     private static bool IsLoopback(string bind) =>
         bind == "localhost" || (IPAddress.TryParse(bind, out var address) && IPAddress.IsLoopback(address));
+
+    private sealed record LoopbackAnswer(string Bind, bool IsLoopback);
 }
