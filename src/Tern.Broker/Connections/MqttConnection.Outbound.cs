@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Threading.Tasks.Sources;
 using Microsoft.AspNetCore.Connections;
 using Tern.Broker.Diagnostics;
 
@@ -23,7 +22,7 @@ namespace Tern.Broker.Connections;
 /// <para>When a flush cannot complete at once (the client is not reading), the holder keeps the role and continues on
 /// the flush's completion callback; meanwhile producers queue, and the read loop pauses past the high-water mark.</para>
 /// </remarks>
-internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWorkItem
+internal sealed partial class MqttConnection : IThreadPoolWorkItem
 {
     // 8 × 24-byte items: a small first array; a burst grows it by doubling, and a drained queue drops any array larger
     // than this one, so only a connection that ever had to queue keeps ~220 B.
@@ -42,18 +41,6 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
     private bool _finished;
     private int _unflushedItems;
     private long _unflushedBytes;
-    private ValueTask<FlushResult> _pendingFlush;
-    private bool _pendingFlushCloses;
-    private Action? _onFlushCompleted;
-    private ManualResetValueTaskSourceCore<bool> _signal;
-    private Waiter _waiter;
-
-    private enum Waiter : byte
-    {
-        None,
-        Drain,
-        Finished,
-    }
 
     /// <summary>Items queued and not yet written.</summary>
     public int Backlog => Volatile.Read(ref _count);
@@ -176,7 +163,7 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
         _closing?.TrySetResult();
         if (wake)
         {
-            _signal.SetResult(true);
+            SignalWaiter();
         }
 
         if (start)
@@ -225,9 +212,10 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
                 return default;
             }
 
-            _signal.Reset();
-            _waiter = Waiter.Drain;
-            return new ValueTask(this, _signal.Version);
+            var stall = Stall;
+            stall.Signal.Reset();
+            stall.Waiting = Waiter.Drain;
+            return new ValueTask(stall, stall.Signal.Version);
         }
     }
 
@@ -241,9 +229,10 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
                 return default;
             }
 
-            _signal.Reset();
-            _waiter = Waiter.Finished;
-            return new ValueTask(this, _signal.Version);
+            var stall = Stall;
+            stall.Signal.Reset();
+            stall.Waiting = Waiter.Finished;
+            return new ValueTask(stall, stall.Signal.Version);
         }
     }
 
@@ -289,9 +278,10 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
                 if (!flush.IsCompleted)
                 {
                     NoteFlushStarted(false);
-                    _pendingFlush = flush;
-                    _pendingFlushCloses = closing;
-                    flush.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onFlushCompleted ??= OnFlushCompleted);
+                    var stall = Stall;
+                    stall.PendingFlush = flush;
+                    stall.PendingFlushCloses = closing;
+                    flush.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(stall.OnFlushCompleted);
                     return;
                 }
 
@@ -309,11 +299,12 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
 
     private void OnFlushCompleted()
     {
-        var flush = _pendingFlush;
-        _pendingFlush = default;
+        var stall = _stall!;
+        var flush = stall.PendingFlush;
+        stall.PendingFlush = default;
         try
         {
-            if (!AfterFlush(flush.GetAwaiter().GetResult(), _pendingFlushCloses))
+            if (!AfterFlush(flush.GetAwaiter().GetResult(), stall.PendingFlushCloses))
             {
                 return;
             }
@@ -419,7 +410,7 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
 
         if (wake)
         {
-            _signal.SetResult(true);
+            SignalWaiter();
         }
     }
 
@@ -492,7 +483,7 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
         {
             if (wake)
             {
-                _signal.SetResult(true);
+                SignalWaiter();
             }
         }
     }
@@ -515,19 +506,13 @@ internal sealed partial class MqttConnection : IValueTaskSource, IThreadPoolWork
     // Called under _gate: clears the waiter if it is the given kind; the caller signals after leaving the lock.
     private bool TakeWaiter(Waiter kind)
     {
-        if (_waiter != kind)
+        var stall = _stall;
+        if (stall is null || stall.Waiting != kind)
         {
             return false;
         }
 
-        _waiter = Waiter.None;
+        stall.Waiting = Waiter.None;
         return true;
     }
-
-    void IValueTaskSource.GetResult(short token) => _signal.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _signal.GetStatus(token);
-
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _signal.OnCompleted(continuation, state, token, flags);
 }

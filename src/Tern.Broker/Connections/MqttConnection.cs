@@ -41,7 +41,6 @@ internal sealed partial class MqttConnection
             ? context.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate
             : null;
         _channel = new MqttChannel(this, engine);
-        _signal.RunContinuationsAsynchronously = true;
         InitializeLimits();
     }
 
