@@ -282,19 +282,10 @@ internal sealed partial class MqttChannel
         {
             lock (_gate)
             {
-                long index = token - _headToken;
-                if (index < 0 || index >= _count)
+                if (!TrySettle(token, stored ? Stored : Unstored, out _))
                 {
                     return;
                 }
-
-                ref var entry = ref _ring[(_head + (int)index) % _ring.Length];
-                if (entry.State != Waiting)
-                {
-                    return;
-                }
-
-                entry.State = stored ? Stored : Unstored;
             }
 
             Drain();
@@ -310,22 +301,10 @@ internal sealed partial class MqttChannel
         {
             lock (_gate)
             {
-                long index = token - _headToken;
-                if (index < 0 || index >= _count)
+                if (!TrySettle(token, Stored, out long index) || index != 0 || _draining || _scheduled)
                 {
-                    return;
-                }
-
-                ref var entry = ref _ring[(_head + (int)index) % _ring.Length];
-                if (entry.State != Waiting)
-                {
-                    return;
-                }
-
-                entry.State = Stored;
-                if (index != 0 || _draining || _scheduled)
-                {
-                    // Not at the head: the answer that is sends it when it goes. Being drained or about to be: that drain sends it.
+                    // Gone or settled already: nothing to do. Not at the head: the answer that is sends it when it goes.
+                    // Being drained or about to be: that drain sends it.
                     return;
                 }
 
@@ -333,6 +312,25 @@ internal sealed partial class MqttChannel
             }
 
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
+
+        /// <summary>Under the gate: settles the waiting answer <paramref name="token"/> (false when it is gone or already settled; the first word counts).</summary>
+        private bool TrySettle(long token, byte state, out long index)
+        {
+            index = token - _headToken;
+            if (index < 0 || index >= _count)
+            {
+                return false;
+            }
+
+            ref var entry = ref _ring[(_head + (int)index) % _ring.Length];
+            if (entry.State != Waiting)
+            {
+                return false;
+            }
+
+            entry.State = state;
+            return true;
         }
 
         /// <summary>Runs the ready answers at the head, in order, unless another thread already does.</summary>
