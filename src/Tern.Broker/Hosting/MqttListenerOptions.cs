@@ -45,6 +45,12 @@ public sealed class MqttListenerOptions
     /// <summary>Whether this listener is served by Tern's own socket transport rather than by Kestrel.</summary>
     internal bool UsesSocketTransport => Protocol == ListenerProtocol.Mqtt && Transport == ListenerTransport.Sockets;
 
+    /// <summary>
+    /// Carries this socket-transport listener on the runtime's sockets even where Tern's own <c>epoll</c> loop runs (the
+    /// tests of that engine; operators set the environment variable <c>TERN_EPOLL=0</c> for every listener).
+    /// </summary>
+    internal bool UseRuntimeSockets { get; set; }
+
     /// <summary>The name used in logs when <see cref="Name"/> is not set.</summary>
     public string DisplayName => Name ?? DefaultName();
 

@@ -13,7 +13,7 @@ internal sealed partial class SocketConnection : IDictionary<object, object?>
 {
     private Dictionary<object, object?>? _items;
 
-    private Dictionary<object, object?> ItemDictionary => _items ??= new() { [MqttConnection.ListenerItemKey] = _listener };
+    private Dictionary<object, object?> ItemDictionary => _items ??= new() { [MqttConnection.ListenerItemKey] = _owner.Options };
 
     int ICollection<KeyValuePair<object, object?>>.Count => _items?.Count ?? 1;
 
@@ -25,7 +25,7 @@ internal sealed partial class SocketConnection : IDictionary<object, object?>
 
     object? IDictionary<object, object?>.this[object key]
     {
-        get => _items is null && IsListenerKey(key) ? _listener : ItemDictionary[key];
+        get => _items is null && IsListenerKey(key) ? _owner.Options : ItemDictionary[key];
         set => ItemDictionary[key] = value;
     }
 
@@ -33,7 +33,7 @@ internal sealed partial class SocketConnection : IDictionary<object, object?>
     {
         if (_items is null)
         {
-            value = IsListenerKey(key) ? _listener : null;
+            value = IsListenerKey(key) ? _owner.Options : null;
             return value is not null;
         }
 

@@ -9,29 +9,23 @@ namespace Tern.Broker.Transport;
 /// <summary>
 /// One accepted socket of the socket transport, seen by <see cref="Connections.MqttConnection"/> as any other
 /// <see cref="ConnectionContext"/>. It is its own <see cref="IDuplexPipe"/>, item dictionary and feature collection,
-/// so a connection is this object, a reader and a writer (plus the runtime's socket state); the connection id, a
+/// so a connection is this object, a reader, a writer and its <see cref="StreamSocket"/>; the connection id, a
 /// dictionary and a feature collection are created only when someone asks for them.
 /// </summary>
 internal sealed partial class SocketConnection : ConnectionContext, IDuplexPipe, Connections.IConnectionEndListener
 {
     private static long s_lastId;
 
-    private readonly Socket _socket;
-    private readonly MqttListenerOptions _listener;
+    private readonly StreamSocket _socket;
     private readonly SocketListener _owner;
     private readonly long _id = Interlocked.Increment(ref s_lastId);
     private string? _connectionId;
     private int _closed;
 
-    public SocketConnection(Socket socket, MqttListenerOptions listener, SocketListener owner)
+    public SocketConnection(StreamSocket socket, SocketListener owner)
     {
         _owner = owner;
         _socket = socket;
-        _listener = listener;
-
-        // Non-blocking, so the writer can try a send without the runtime's asynchronous machinery and a synchronous
-        // call never parks a thread (SocketPipeWriter); asynchronous receives and sends are unaffected.
-        socket.Blocking = false;
         Input = new SocketPipeReader(socket);
         Output = new SocketPipeWriter(socket);
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -125,18 +119,8 @@ internal sealed partial class SocketConnection : ConnectionContext, IDuplexPipe,
             // The peer is gone already.
         }
 
-        _socket.Dispose();
+        _socket.Close();
     }
 
-    private EndPoint? SafeLocalEndPoint()
-    {
-        try
-        {
-            return _socket.LocalEndPoint;
-        }
-        catch (ObjectDisposedException)
-        {
-            return null;
-        }
-    }
+    private EndPoint? SafeLocalEndPoint() => _socket.LocalEndPoint;
 }

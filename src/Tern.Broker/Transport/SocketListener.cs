@@ -9,13 +9,12 @@ namespace Tern.Broker.Transport;
 /// <summary>
 /// One <c>mqtt</c> listener of the socket transport: binds, accepts, admits each socket through the connection limits
 /// and runs an <see cref="MqttConnection"/> on it. The connection starts on the accepting thread (no hand-off per
-/// accept); its first await hands it to the socket engine.
+/// accept); its first await hands it to the socket engine. How sockets are accepted and carried depends on the engine
+/// (SocketListener.Accepting.cs): Tern's own <c>epoll</c> loop on Linux x86-64, the runtime's sockets elsewhere.
 /// </summary>
-internal sealed class SocketListener
+internal sealed partial class SocketListener
 {
     private const int Backlog = 512;
-    private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(1);
-    private const long WarningInterval = 60_000;
 
     private readonly MqttListenerOptions _options;
     private readonly BrokerEngine _engine;
@@ -84,9 +83,6 @@ internal sealed class SocketListener
         EndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
-    /// <summary>Starts the accept loop.</summary>
-    public void Start() => _accepting = AcceptLoopAsync(_socket ?? throw new InvalidOperationException("Bind first."));
-
     /// <summary>Stops accepting: closes the listening socket and waits for the accept loop to end. Open connections stay.</summary>
     public async Task StopAcceptingAsync()
     {
@@ -99,7 +95,7 @@ internal sealed class SocketListener
             }
         }
 
-        _socket?.Dispose();
+        CloseListening();
         await _accepting.ConfigureAwait(false);
     }
 
@@ -107,7 +103,7 @@ internal sealed class SocketListener
     public void CloseListeningSocket()
     {
         Volatile.Write(ref _stopping, true);
-        _socket?.Dispose();
+        CloseListening();
     }
 
     /// <summary>Aborts every connection still open and waits (at most <paramref name="timeout"/>) until all have ended.</summary>
@@ -132,87 +128,25 @@ internal sealed class SocketListener
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listening)
+    /// <summary>
+    /// Admits an accepted socket: connection count, rate per address and the memory guard are checked before any MQTT
+    /// byte is read (a refused connection costs an accept and a close), then the connection runs on this thread until
+    /// its first wait.
+    /// </summary>
+    private void Admit(StreamSocket accepted)
     {
-        int failures = 0;
-        long lastWarning = -WarningInterval;
-        bool warned = false;
-        int failedSinceWarning = 0;
-        var backoff = TimeSpan.FromMilliseconds(10);
-        while (true)
+        if (!_engine.Limits.TryAdmit(_options, accepted.RemoteEndPoint))
         {
-            Socket accepted;
-            try
-            {
-                accepted = await listening.AcceptAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException || (ex is SocketException && Volatile.Read(ref _stopping)))
-            {
-                return;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                // The client gave up between its SYN and our accept: nothing to serve, nothing to back off from.
-                continue;
-            }
-            catch (Exception ex) when (ex is SocketException or IOException or OutOfMemoryException or InvalidOperationException)
-            {
-                // Out of file descriptors (EMFILE), buffers or memory: the pending connection stays in the backlog, so
-                // retrying at once would spin. Log (at most once a minute), wait, try again; open connections are served meanwhile.
-                failedSinceWarning++;
-
-                // At the limit, accepts alternate with failures as connections end: one warning a minute is enough.
-                if (failures++ == 0 && Environment.TickCount64 - lastWarning >= WarningInterval)
-                {
-                    lastWarning = Environment.TickCount64;
-                    warned = true;
-                    failedSinceWarning = 1;
-                    BrokerLog.AcceptFailing(_engine.Logger, _options.DisplayName, ex.Message, (int)MaximumBackoff.TotalMilliseconds);
-                }
-
-                // Wall-clock time: this is the operating system's state, not protocol timing (tests may fake the clock).
-                await Task.Delay(backoff, TimeProvider.System).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaximumBackoff.Ticks));
-                continue;
-            }
-
-            if (failures > 0)
-            {
-                if (warned)
-                {
-                    BrokerLog.AcceptRecovered(_engine.Logger, _options.DisplayName, failedSinceWarning);
-                    warned = false;
-                    failedSinceWarning = 0;
-                }
-
-                failures = 0;
-                backoff = TimeSpan.FromMilliseconds(10);
-            }
-
-            Admit(accepted);
-        }
-    }
-
-    private void Admit(Socket accepted)
-    {
-        try
-        {
-            accepted.NoDelay = true;
-        }
-        catch (SocketException)
-        {
-            // Reset before we got to it: the first receive reports it.
-        }
-
-        // Connection count, rate per address and the memory guard are checked before any MQTT byte is read: a refused
-        // connection costs an accept and a close.
-        if (!_engine.Limits.TryAdmit(_options, SafeRemoteEndPoint(accepted)))
-        {
-            accepted.Dispose();
+            accepted.Close();
             return;
         }
 
-        var connection = new SocketConnection(accepted, _options, this);
+        Run(accepted);
+    }
+
+    private void Run(StreamSocket accepted)
+    {
+        var connection = new SocketConnection(accepted, this);
         lock (_gate)
         {
             _open++;
@@ -256,18 +190,6 @@ internal sealed class SocketListener
             {
                 _allEnded.TrySetResult();
             }
-        }
-    }
-
-    private static EndPoint? SafeRemoteEndPoint(Socket socket)
-    {
-        try
-        {
-            return socket.RemoteEndPoint;
-        }
-        catch (SocketException)
-        {
-            return null;
         }
     }
 

@@ -20,7 +20,7 @@ namespace Tern.Broker.Transport;
 /// receive, awaited directly) before it calls <see cref="ReadAsync"/>, which then finds the bytes there and completes
 /// without suspending: an idle connection parks no state machine of this reader's.</para>
 /// </remarks>
-internal sealed class SocketPipeReader(Socket socket) : PipeReader, Connections.IDataWaiter
+internal sealed class SocketPipeReader(StreamSocket socket) : PipeReader, Connections.IDataWaiter
 {
     private const int MinimumBufferSize = 4096;
     private const int MaximumFirstBufferSize = 64 * 1024;
@@ -115,7 +115,7 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader, Connections.
         try
         {
             // The runtime's cached receive arguments are the only state: this method does not suspend.
-            return socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+            return socket.ReceiveAsync(Memory<byte>.Empty);
         }
         catch (ObjectDisposedException)
         {
@@ -173,7 +173,7 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader, Connections.
                     // Wait for data without a buffer (unless WaitForDataAsync just did), then rent one sized by what arrived.
                     if (Interlocked.Exchange(ref _waiting, 0) == 0)
                     {
-                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                        await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (Volatile.Read(ref _cancelRequested) == 0)
@@ -190,7 +190,7 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader, Connections.
 
                 if (_buffer is not null && Volatile.Read(ref _cancelRequested) == 0)
                 {
-                    int received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    int received = await socket.ReceiveAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
                     if (received == 0)
                     {
                         _endOfStream = true;

@@ -12,13 +12,13 @@ namespace Tern.Broker.Transport;
 /// connection's writer role is that writer.
 /// </summary>
 /// <remarks>
-/// A flush first tries a non-blocking <see cref="Socket.Send(ReadOnlySpan{byte}, SocketFlags, out SocketError)"/> (the
-/// socket is in non-blocking mode, see <see cref="SocketConnection"/>) and goes asynchronous only for what the kernel's
-/// send buffer cannot take at once. The runtime caches one <c>SocketAsyncEventArgs</c> (about 300 B) on a socket at
-/// its first asynchronous send and keeps it for the socket's life: a connection that only ever writes small amounts
-/// (CONNACK, PINGRESP, the odd PUBLISH) never allocates it.
+/// A flush first tries a non-blocking <see cref="StreamSocket.Send"/> and goes asynchronous only for what the kernel's
+/// send buffer cannot take at once. Either engine creates its asynchronous send state (the runtime's
+/// <c>SocketAsyncEventArgs</c>, about 300 B; the epoll engine's write waiter) at the first send that has to wait and
+/// keeps it for the socket's life: a connection that only ever writes small amounts (CONNACK, PINGRESP, the odd
+/// PUBLISH) never allocates it.
 /// </remarks>
-internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
+internal sealed class SocketPipeWriter(StreamSocket socket) : PipeWriter
 {
     private const int MinimumBufferSize = 4096;
 
@@ -130,7 +130,7 @@ internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
         {
             while (sent < _length)
             {
-                int n = socket.Send(buffer.AsSpan(sent, _length - sent), SocketFlags.None, out var error);
+                int n = socket.Send(buffer.AsSpan(sent, _length - sent), out var error);
                 if (error == SocketError.WouldBlock)
                 {
                     return sent;
@@ -174,7 +174,7 @@ internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
         {
             while (sent < length)
             {
-                sent += await socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                sent += await socket.SendAsync(buffer.AsMemory(sent, length - sent), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (SocketException ex)

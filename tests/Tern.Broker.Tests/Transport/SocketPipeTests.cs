@@ -3,21 +3,27 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Tern.Broker.Transport;
+using Tern.Broker.Transport.Epoll;
 
 namespace Tern.Broker.Tests.Transport;
 
 /// <summary>
 /// The socket transport's reader and writer on a real loopback socket pair: the non-blocking send first, the
-/// asynchronous send only for what the kernel cannot take, and the read loop's zero-byte wait.
+/// asynchronous send only for what the kernel cannot take, and the read loop's zero-byte wait. Each test runs on both
+/// engines of the transport: the runtime's sockets and, where it runs (Linux x86-64), Tern's own epoll loop.
 /// </summary>
 public sealed class SocketPipeTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    [Fact]
-    public async Task A_small_flush_is_sent_without_going_asynchronous_and_keeps_no_buffer()
+    /// <summary>The engines this machine runs: "runtime" everywhere, "epoll" on Linux x86-64.</summary>
+    public static TheoryData<string> Engines => LinuxSockets.IsSupported ? new("runtime", "epoll") : new("runtime");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_small_flush_is_sent_without_going_asynchronous_and_keeps_no_buffer(string engine)
     {
-        using var pair = await SocketPair.CreateAsync();
+        using var pair = await SocketPair.CreateAsync(engine);
         var writer = new SocketPipeWriter(pair.Server);
 
         writer.Write(new byte[] { 0x20, 0x02, 0x00, 0x00 });
@@ -28,13 +34,12 @@ public sealed class SocketPipeTests
         Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x00 }, await pair.ReadFromServerAsync(4));
     }
 
-    [Fact]
-    public async Task A_flush_the_kernel_cannot_take_at_once_completes_when_the_peer_reads_and_keeps_the_byte_order()
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_flush_the_kernel_cannot_take_at_once_completes_when_the_peer_reads_and_keeps_the_byte_order(string engine)
     {
-        using var pair = await SocketPair.CreateAsync();
-
         // A fixed send buffer (no autotuning) and a peer that does not read yet: 8 MiB cannot all be sent at once.
-        pair.Server.SendBufferSize = 64 * 1024;
+        using var pair = await SocketPair.CreateAsync(engine, sendBufferSize: 64 * 1024);
         pair.Client.ReceiveBufferSize = 64 * 1024;
         var writer = new SocketPipeWriter(pair.Server);
         var payload = new byte[8 * 1024 * 1024];
@@ -55,10 +60,11 @@ public sealed class SocketPipeTests
         Assert.Equal(0, writer.BufferCapacity);
     }
 
-    [Fact]
-    public async Task A_flush_after_the_peer_reset_fails_with_a_connection_exception_and_returns_the_buffer()
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_flush_after_the_peer_reset_fails_with_a_connection_exception_and_returns_the_buffer(string engine)
     {
-        using var pair = await SocketPair.CreateAsync();
+        using var pair = await SocketPair.CreateAsync(engine);
         var writer = new SocketPipeWriter(pair.Server);
         pair.Client.LingerState = new LingerOption(true, 0);
         pair.Client.Close();
@@ -83,10 +89,11 @@ public sealed class SocketPipeTests
         Assert.Equal(0, writer.BufferCapacity);
     }
 
-    [Fact]
-    public async Task The_zero_byte_wait_completes_when_bytes_arrive_and_the_read_after_it_completes_at_once()
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task The_zero_byte_wait_completes_when_bytes_arrive_and_the_read_after_it_completes_at_once(string engine)
     {
-        using var pair = await SocketPair.CreateAsync();
+        using var pair = await SocketPair.CreateAsync(engine);
         var reader = new SocketPipeReader(pair.Server);
 
         var wait = reader.WaitForDataAsync();
@@ -104,10 +111,11 @@ public sealed class SocketPipeTests
         Assert.Equal(0, reader.BufferCapacity);
     }
 
-    [Fact]
-    public async Task CancelPendingRead_ends_a_pending_wait_and_the_next_read_is_canceled()
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task CancelPendingRead_ends_a_pending_wait_and_the_next_read_is_canceled(string engine)
     {
-        using var pair = await SocketPair.CreateAsync();
+        using var pair = await SocketPair.CreateAsync(engine);
         var reader = new SocketPipeReader(pair.Server);
         var wait = reader.WaitForDataAsync();
         Assert.False(wait.IsCompleted);
@@ -119,10 +127,11 @@ public sealed class SocketPipeTests
         Assert.True(result.IsCanceled);
     }
 
-    [Fact]
-    public async Task A_reset_during_the_wait_reaches_the_read_loop_as_a_connection_reset()
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_reset_during_the_wait_reaches_the_read_loop_as_a_connection_reset(string engine)
     {
-        using var pair = await SocketPair.CreateAsync();
+        using var pair = await SocketPair.CreateAsync(engine);
         var reader = new SocketPipeReader(pair.Server);
         var wait = reader.WaitForDataAsync();
         pair.Client.LingerState = new LingerOption(true, 0);
@@ -144,30 +153,49 @@ public sealed class SocketPipeTests
         Assert.IsType<ConnectionResetException>(error);
     }
 
-    /// <summary>Two connected loopback sockets; the server side is non-blocking, as <see cref="SocketConnection"/> makes it.</summary>
+    /// <summary>
+    /// Two connected loopback sockets; the server side is the transport's <see cref="StreamSocket"/> of the engine,
+    /// accepted as the listener accepts it (for epoll: <c>accept4</c> on the blocking listening descriptor).
+    /// </summary>
     private sealed class SocketPair : IDisposable
     {
-        private SocketPair(Socket server, Socket client)
+        private SocketPair(StreamSocket server, Socket client)
         {
             Server = server;
             Client = client;
         }
 
-        public Socket Server { get; }
+        public StreamSocket Server { get; }
 
         public Socket Client { get; }
 
-        public static async Task<SocketPair> CreateAsync()
+        public static async Task<SocketPair> CreateAsync(string engine, int? sendBufferSize = null)
         {
             using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            if (sendBufferSize is { } size)
+            {
+                // Accepted sockets inherit the listener's buffer size (and lose autotuning with it).
+                listener.SendBufferSize = size;
+            }
+
             listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             listener.Listen(1);
             var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using var timeout = new CancellationTokenSource(Timeout);
-            var accept = listener.AcceptAsync(timeout.Token);
+            if (engine == "runtime")
+            {
+                var accept = listener.AcceptAsync(timeout.Token);
+                await client.ConnectAsync(listener.LocalEndPoint!, timeout.Token);
+                return new SocketPair(new RuntimeStreamSocket(await accept), client);
+            }
+
+            // The handshake completes in the kernel, so the blocking accept4 after the connect returns at once.
             await client.ConnectAsync(listener.LocalEndPoint!, timeout.Token);
-            var server = await accept;
-            server.Blocking = false;
+            var address = new byte[LinuxSockets.AddressBufferSize];
+            int fd = LinuxSockets.Accept((int)listener.SafeHandle.DangerousGetHandle(), address, out int length);
+            Assert.True(fd >= 0, $"accept4 failed: errno {-fd}");
+            Assert.Equal(0, EpollSocket.TryCreate(EpollLoop.Shared, fd, LinuxSockets.ToEndPoint(address.AsSpan(0, length)), out var server));
+            Assert.Equal(client.LocalEndPoint, server!.RemoteEndPoint);
             return new SocketPair(server, client);
         }
 
@@ -188,7 +216,7 @@ public sealed class SocketPipeTests
 
         public void Dispose()
         {
-            Server.Dispose();
+            Server.Close();
             Client.Dispose();
         }
     }
