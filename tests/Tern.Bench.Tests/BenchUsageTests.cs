@@ -48,4 +48,17 @@ public sealed class BenchUsageTests
         Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"tern bench: cannot connect to 127.0.0.1:{port}: connection refused"), result.ErrorOutput);
         Assert.Empty(result.Output);
     }
+
+    [Fact]
+    public async Task The_connections_scenario_against_a_closed_port_exits_with_code_1_and_says_the_connection_was_refused()
+    {
+        int port = FreePort.OnLoopback();
+
+        // The blocking connector threads of this scenario report a refused connect like the asynchronous ones do.
+        var result = await BenchProcess.RunAsync("connections", "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "--connections", "20", "--json");
+
+        Assert.True(result.ExitCode == 1, result.Transcript);
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"tern bench: cannot connect to 127.0.0.1:{port}: connection refused"), result.ErrorOutput);
+        Assert.Empty(result.Output);
+    }
 }

@@ -181,6 +181,15 @@ internal sealed partial class BenchConnection : IAsyncDisposable
 
     private async Task HandshakeAsync(string clientId, bool persistent, CancellationToken cancellationToken)
     {
+        WriteConnect(clientId, persistent);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        var header = await ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+        AcceptConnAck(header);
+        Consume(header);
+    }
+
+    private void WriteConnect(string clientId, bool persistent)
+    {
         // A persistent 5.0 session needs a Session Expiry Interval: 0xFFFFFFFF, never expires (5.0 §3.1.2.11.2).
         var properties = new PropertyBuilder();
         if (persistent && Version == ProtocolVersion.V500)
@@ -196,10 +205,6 @@ internal sealed partial class BenchConnection : IAsyncDisposable
             KeepAlive = 0,
             ClientIdentifier = Encoding.UTF8.GetBytes(clientId),
         });
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        var header = await ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-        AcceptConnAck(header);
-        Consume(header);
     }
 
     private void AcceptConnAck(in FixedHeader header)

@@ -39,27 +39,22 @@ internal sealed class ConnectionsRunner
         long start = Stopwatch.GetTimestamp();
         try
         {
-            var opening = Parallel.ForEachAsync(
-                Enumerable.Range(0, s.Connections),
-                new ParallelOptions { MaxDegreeOfParallelism = s.ConnectConcurrency, CancellationToken = cancellationToken },
-                async (i, ct) =>
+            var opening = OpenOnThreads(s.ConnectConcurrency, s.Connections, i =>
+            {
+                try
                 {
-                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    deadline.CancelAfter(Connector.ConnectTimeout);
-                    try
-                    {
-                        opened[i] = await Connector.OpenOneAsync(s, _broker, i, "connection", "c", latency: false, deadline.Token).ConfigureAwait(false);
-                        Interlocked.Increment(ref connected);
-                        Interlocked.Exchange(ref lastSuccess, Stopwatch.GetTimestamp());
-                    }
-                    catch (BenchException e)
-                    {
-                        Interlocked.Increment(ref failed);
-                        Interlocked.CompareExchange(ref firstError, e.Message, null);
-                    }
-                });
+                    opened[i] = Connector.OpenOne(s, _broker, i);
+                    Interlocked.Increment(ref connected);
+                    Interlocked.Exchange(ref lastSuccess, Stopwatch.GetTimestamp());
+                }
+                catch (BenchException e)
+                {
+                    Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref firstError, e.Message, null);
+                }
+            }, cancellationToken);
 
-            // Progress while the workers connect; the wait is bounded by the connect timeout of each worker.
+            // Progress while the threads connect; the wait is bounded by the socket timeouts of each connect.
             while (!opening.IsCompleted)
             {
                 await Task.WhenAny(opening, Task.Delay(Tick, cancellationToken)).ConfigureAwait(false);
@@ -68,6 +63,7 @@ internal sealed class ConnectionsRunner
             }
 
             await opening.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             _progress.Connections(connected, failed, s.Connections);
             if (connected == 0)
             {
@@ -97,5 +93,37 @@ internal sealed class ConnectionsRunner
             _progress.Phase("closing");
             await Connector.CloseManyAsync(opened.OfType<BenchConnection>(), s.ConnectConcurrency).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="open"/> for 0 … <paramref name="count"/> − 1 on <paramref name="threads"/> dedicated threads
+    /// (the connect concurrency), each taking the next index until none is left or the run is canceled.
+    /// </summary>
+    private static Task OpenOnThreads(int threads, int count, Action<int> open, CancellationToken cancellationToken)
+    {
+        threads = Math.Clamp(threads, 1, count);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int next = -1;
+        int running = threads;
+        void Connect()
+        {
+            int i;
+            while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < count)
+            {
+                open(i);
+            }
+
+            if (Interlocked.Decrement(ref running) == 0)
+            {
+                done.SetResult();
+            }
+        }
+
+        for (int t = 0; t < threads; t++)
+        {
+            new Thread(Connect, maxStackSize: 256 * 1024) { IsBackground = true, Name = "bench connector" }.Start();
+        }
+
+        return done.Task;
     }
 }

@@ -51,6 +51,16 @@ internal static class Connector
         return BenchConnection.OpenAsync(broker, s.Host, s.Port, source, clientId, name, s.Protocol, latency ? new LatencySamples() : null, cancellationToken, persistent);
     }
 
+    /// <summary>Opens connection number <paramref name="index"/> of the connections scenario on the calling thread (<see cref="BenchConnection.Open"/>).</summary>
+    public static BenchConnection OpenOne(BenchSettings s, EndPoint broker, int index)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var source = s.SourceAddresses.Count == 0 ? null : s.SourceAddresses[index % s.SourceAddresses.Count];
+        string clientId = string.Create(CultureInfo.InvariantCulture, $"{s.ClientIdPrefix}-c{index}");
+        string name = string.Create(CultureInfo.InvariantCulture, $"connection {index}");
+        return BenchConnection.Open(broker, s.Host, s.Port, source, clientId, name, s.Protocol, ConnectTimeout);
+    }
+
     /// <summary>Sends DISCONNECT on each connection and closes it, a bounded number at a time.</summary>
     public static async Task CloseManyAsync(IEnumerable<BenchConnection> connections, int concurrency)
     {
