@@ -134,7 +134,7 @@ internal sealed partial class SocketListener
             return;
         }
 
-        if (EpollSocket.TryCreate(EpollLoop.Shared, fd, remote, out var socket) != 0)
+        if (EpollSocket.TryCreate(fd, remote, out var socket) != 0)
         {
             // epoll_ctl refused it (ENOMEM, or the user's epoll watch limit): closed, like a connection over the limits.
             _engine.Limits.Release(_options);

@@ -153,6 +153,56 @@ public sealed class SocketPipeTests
         Assert.IsType<ConnectionResetException>(error);
     }
 
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_canceled_receive_ends_with_OperationCanceledException_and_the_socket_still_reads(string engine)
+    {
+        using var pair = await SocketPair.CreateAsync(engine);
+        var buffer = new byte[16];
+        using var cancel = new CancellationTokenSource();
+        var receive = pair.Server.ReceiveAsync(buffer, cancel.Token);
+        Assert.False(receive.IsCompleted, "a receive completed with nothing sent");
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receive.AsTask().WaitAsync(Timeout));
+
+        await pair.Client.SendAsync(new byte[] { 7, 8, 9 });
+        int received = await pair.Server.ReceiveAsync(buffer).AsTask().WaitAsync(Timeout);
+        Assert.Equal(new byte[] { 7, 8, 9 }, buffer[..received]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Closing_the_socket_ends_a_pending_receive_with_an_error_instead_of_leaving_it_parked(string engine)
+    {
+        using var pair = await SocketPair.CreateAsync(engine);
+        var receive = pair.Server.ReceiveAsync(new byte[16]);
+        Assert.False(receive.IsCompleted);
+
+        pair.Server.Close();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => receive.AsTask().WaitAsync(Timeout));
+        Assert.True(error is ObjectDisposedException or SocketException, $"unexpected {error}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_receive_into_a_buffer_smaller_than_what_arrived_leaves_the_rest_for_the_next_wait(string engine)
+    {
+        // Edge-triggered readiness: a full buffer must count as "more may be there", or the rest would wait for an edge
+        // that never comes.
+        using var pair = await SocketPair.CreateAsync(engine);
+        await pair.Client.SendAsync(new byte[] { 1, 2, 3, 4, 5, 6 });
+        var small = new byte[4];
+        await pair.Server.ReceiveAsync(Memory<byte>.Empty).AsTask().WaitAsync(Timeout);
+        Assert.Equal(4, await pair.Server.ReceiveAsync(small).AsTask().WaitAsync(Timeout));
+
+        var wait = pair.Server.ReceiveAsync(Memory<byte>.Empty);
+        await wait.AsTask().WaitAsync(Timeout);
+        Assert.Equal(2, await pair.Server.ReceiveAsync(small).AsTask().WaitAsync(Timeout));
+        Assert.Equal(new byte[] { 5, 6 }, small[..2]);
+    }
+
     /// <summary>
     /// Two connected loopback sockets; the server side is the transport's <see cref="StreamSocket"/> of the engine,
     /// accepted as the listener accepts it (for epoll: <c>accept4</c> on the blocking listening descriptor).
@@ -194,7 +244,7 @@ public sealed class SocketPipeTests
             var address = new byte[LinuxSockets.AddressBufferSize];
             int fd = LinuxSockets.Accept((int)listener.SafeHandle.DangerousGetHandle(), address, out int length);
             Assert.True(fd >= 0, $"accept4 failed: errno {-fd}");
-            Assert.Equal(0, EpollSocket.TryCreate(EpollLoop.Shared, fd, LinuxSockets.ToEndPoint(address.AsSpan(0, length)), out var server));
+            Assert.Equal(0, EpollSocket.TryCreate(fd, LinuxSockets.ToEndPoint(address.AsSpan(0, length)), out var server));
             Assert.Equal(client.LocalEndPoint, server!.RemoteEndPoint);
             return new SocketPair(server, client);
         }

@@ -98,14 +98,14 @@ internal sealed partial class EpollSocket : StreamSocket, IValueTaskSource<int>,
 
     /// <summary>
     /// Takes an accepted, non-blocking descriptor: TCP_NODELAY (MQTT packets are small and answered at once), then the
-    /// registration with <paramref name="loop"/>. On failure the descriptor is closed and the errno returned.
+    /// registration with the process's <see cref="EpollLoop"/>. On failure the descriptor is closed and the errno returned.
     /// </summary>
-    public static int TryCreate(EpollLoop loop, int fd, EndPoint? remoteEndPoint, out EpollSocket? socket)
+    public static int TryCreate(int fd, EndPoint? remoteEndPoint, out EpollSocket? socket)
     {
         var descriptor = new SocketDescriptor(fd);
         LinuxSockets.SetNoDelay(fd);
         var created = new EpollSocket(descriptor, remoteEndPoint);
-        int error = loop.Register(created, fd);
+        int error = EpollLoop.Shared.Register(created, fd);
         if (error != 0)
         {
             descriptor.Dispose();
