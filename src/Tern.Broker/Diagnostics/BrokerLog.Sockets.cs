@@ -11,6 +11,6 @@ internal static partial class BrokerLog
     [LoggerMessage(3011, LogLevel.Information, "Listener {Listener} accepts connections again ({Failures} accepts failed since the warning)")]
     public static partial void AcceptRecovered(ILogger logger, string listener, int failures);
 
-    [LoggerMessage(3012, LogLevel.Error, "Listener {Listener} failed to start an accepted connection")]
+    [LoggerMessage(3012, LogLevel.Error, "Listener {Listener} failed to start an accepted connection; it was closed")]
     public static partial void AdmitFailed(ILogger logger, string listener, Exception exception);
 }

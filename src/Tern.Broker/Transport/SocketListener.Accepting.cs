@@ -70,7 +70,7 @@ internal sealed partial class SocketListener
     {
         var handle = listening.SafeHandle;
         bool added = false;
-        var backoff = new AcceptBackoff(this);
+        var backoff = new AcceptBackoff(_engine.Logger, _options.DisplayName, TimeProvider.System);
         Span<byte> address = stackalloc byte[LinuxSockets.AddressBufferSize];
         try
         {
@@ -100,14 +100,7 @@ internal sealed partial class SocketListener
                 }
 
                 backoff.Succeeded();
-                try
-                {
-                    AdmitDescriptor(fd, address[..addressLength]);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    BrokerLog.AdmitFailed(_engine.Logger, _options.DisplayName, ex);
-                }
+                AdmitDescriptor(fd, address[..addressLength]);
             }
         }
         catch (ObjectDisposedException)
@@ -141,12 +134,12 @@ internal sealed partial class SocketListener
             return;
         }
 
-        Run(socket!);
+        RunAdmitted(socket!);
     }
 
     private async Task AcceptLoopAsync(Socket listening)
     {
-        var backoff = new AcceptBackoff(this);
+        var backoff = new AcceptBackoff(_engine.Logger, _options.DisplayName, TimeProvider.System);
         while (true)
         {
             Socket accepted;
@@ -181,60 +174,6 @@ internal sealed partial class SocketListener
             }
 
             Admit(new RuntimeStreamSocket(accepted));
-        }
-    }
-
-    /// <summary>
-    /// What an accept loop does about failing accepts: out of file descriptors (EMFILE), buffers or memory, the pending
-    /// connection stays in the backlog, so retrying at once would spin. Log (at most once a minute), wait, try again.
-    /// </summary>
-    private struct AcceptBackoff(SocketListener listener)
-    {
-        private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(1);
-        private const long WarningInterval = 60_000;
-
-        private int _failures;
-        private long _lastWarning = -WarningInterval;
-        private bool _warned;
-        private int _failedSinceWarning;
-        private TimeSpan _backoff = TimeSpan.FromMilliseconds(10);
-
-        /// <summary>Notes a failed accept; returns how long to wait before the next.</summary>
-        public TimeSpan Failed(string reason)
-        {
-            _failedSinceWarning++;
-
-            // At the limit, accepts alternate with failures as connections end: one warning a minute is enough.
-            if (_failures++ == 0 && Environment.TickCount64 - _lastWarning >= WarningInterval)
-            {
-                _lastWarning = Environment.TickCount64;
-                _warned = true;
-                _failedSinceWarning = 1;
-                BrokerLog.AcceptFailing(listener._engine.Logger, listener._options.DisplayName, reason, (int)MaximumBackoff.TotalMilliseconds);
-            }
-
-            var delay = _backoff;
-            _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, MaximumBackoff.Ticks));
-            return delay;
-        }
-
-        /// <summary>Notes a successful accept: the next failure starts a new episode.</summary>
-        public void Succeeded()
-        {
-            if (_failures == 0)
-            {
-                return;
-            }
-
-            if (_warned)
-            {
-                BrokerLog.AcceptRecovered(listener._engine.Logger, listener._options.DisplayName, _failedSinceWarning);
-                _warned = false;
-                _failedSinceWarning = 0;
-            }
-
-            _failures = 0;
-            _backoff = TimeSpan.FromMilliseconds(10);
         }
     }
 }

@@ -141,12 +141,29 @@ internal sealed partial class SocketListener
             return;
         }
 
-        Run(accepted);
+        RunAdmitted(accepted);
+    }
+
+    /// <summary>Runs an admitted socket's connection; if that fails, the socket and its admission are given back and the error logged.</summary>
+    private void RunAdmitted(StreamSocket accepted)
+    {
+        try
+        {
+            Run(accepted);
+        }
+        catch (Exception ex)
+        {
+            accepted.Close();
+            _engine.Limits.Release(_options);
+            BrokerLog.AdmitFailed(_engine.Logger, _options.DisplayName, ex);
+        }
     }
 
     private void Run(StreamSocket accepted)
     {
+        // Everything that can fail comes before the connection is listed (the accept loop then closes the socket).
         var connection = new SocketConnection(accepted, this);
+        var mqtt = new MqttConnection(connection, _engine);
         lock (_gate)
         {
             _open++;
@@ -161,7 +178,7 @@ internal sealed partial class SocketListener
 
         // Not awaited: the connection tells this listener when it has ended (OnConnectionEnded), so an idle
         // connection parks one state machine (its read loop), not a second one here waiting for it.
-        _ = new MqttConnection(connection, _engine).RunAsync();
+        _ = mqtt.RunAsync();
     }
 
     /// <summary>Called by <paramref name="connection"/> once its MQTT connection has ended: releases it and its admission.</summary>
