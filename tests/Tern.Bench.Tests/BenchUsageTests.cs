@@ -37,25 +37,14 @@ public sealed class BenchUsageTests
         Assert.Contains("--frobnicate", result.ErrorOutput.Split('\n')[0], StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_closed_port_exits_with_code_1_and_says_the_connection_was_refused()
+    [Theory]
+    [InlineData("fan-in", "--count", "10")]
+    [InlineData("connections", "--connections", "20")] // its blocking connector threads report a refusal alike
+    public async Task A_closed_port_exits_with_code_1_and_says_the_connection_was_refused(string scenario, string option, string value)
     {
         int port = FreePort.OnLoopback();
 
-        var result = await BenchProcess.RunAsync("fan-in", "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "--count", "10", "--json");
-
-        Assert.True(result.ExitCode == 1, result.Transcript);
-        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"tern bench: cannot connect to 127.0.0.1:{port}: connection refused"), result.ErrorOutput);
-        Assert.Empty(result.Output);
-    }
-
-    [Fact]
-    public async Task The_connections_scenario_against_a_closed_port_exits_with_code_1_and_says_the_connection_was_refused()
-    {
-        int port = FreePort.OnLoopback();
-
-        // The blocking connector threads of this scenario report a refused connect like the asynchronous ones do.
-        var result = await BenchProcess.RunAsync("connections", "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "--connections", "20", "--json");
+        var result = await BenchProcess.RunAsync(scenario, "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), option, value, "--json");
 
         Assert.True(result.ExitCode == 1, result.Transcript);
         Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"tern bench: cannot connect to 127.0.0.1:{port}: connection refused"), result.ErrorOutput);
