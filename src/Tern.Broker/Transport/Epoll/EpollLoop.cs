@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Tern.Broker.Transport.Epoll;
 
 /// <summary>
@@ -105,11 +103,17 @@ internal sealed class EpollLoop
         while (true)
         {
             int count = LinuxSockets.Wait(_epoll, events);
+            if (count == -LinuxSockets.EINTR)
+            {
+                // A signal (or a debugger): wait again.
+                continue;
+            }
+
             if (count < 0)
             {
-                // EINTR (a signal, a debugger): wait again. Nothing else is expected of a valid epoll descriptor.
-                Debug.Assert(count == -LinuxSockets.EINTR, $"epoll_wait failed with errno {-count}");
-                continue;
+                // Nothing else is expected of a valid epoll descriptor, and no connection could make progress without
+                // it: end the process with the reason rather than spin or hang (the runtime's engine does the same).
+                Environment.FailFast(LinuxSockets.Error(-count).Message + ": Tern's epoll loop cannot wait for events.");
             }
 
             for (int i = 0; i < count; i++)
