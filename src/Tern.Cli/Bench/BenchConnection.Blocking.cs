@@ -13,6 +13,12 @@ namespace Tern.Cli.Bench;
 /// </summary>
 internal sealed partial class BenchConnection
 {
+    /// <summary>Linux's <c>SOL_IP</c> level and <c>IP_BIND_ADDRESS_NO_PORT</c> (since 4.2): bind the address now, the port at connect.</summary>
+    private const int SolIp = 0;
+
+    /// <inheritdoc cref="SolIp"/>
+    private const int IpBindAddressNoPort = 24;
+
     /// <summary>
     /// Opens a TCP connection (from <paramref name="source"/> when given), sends CONNECT (clean session, keep alive 0)
     /// and waits for an accepting CONNACK, blocking the calling thread at most about <paramref name="timeout"/> per step.
@@ -31,6 +37,13 @@ internal sealed partial class BenchConnection
         {
             if (source is not null)
             {
+                if (OperatingSystem.IsLinux())
+                {
+                    // The port is chosen by connect, for the whole 4-tuple, not searched for by bind among every port
+                    // this source address already uses: the search grew with the connections held.
+                    socket.SetRawSocketOption(SolIp, IpBindAddressNoPort, [1, 0, 0, 0]);
+                }
+
                 socket.Bind(new IPEndPoint(source, 0));
             }
 
