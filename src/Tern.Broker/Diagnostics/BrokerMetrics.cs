@@ -13,8 +13,6 @@ internal sealed class BrokerMetrics : IDisposable
     public const string MeterName = "Tern.Broker";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _messagesReceived;
-    private readonly Counter<long> _messagesSent;
     private readonly Counter<long> _messagesDropped;
     private readonly Counter<long> _protocolViolations;
     private readonly Counter<long> _connectionsAccepted;
@@ -23,25 +21,23 @@ internal sealed class BrokerMetrics : IDisposable
     private readonly Counter<long> _limitHits;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<long>> _limitHitCounts = new(StringComparer.Ordinal);
     private long _clientsConnected;
-    private long _received;
-    private long _sent;
+    private readonly StripedCounter _received = new();
+    private readonly StripedCounter _sent = new();
     private long _dropped;
-    private readonly Counter<long> _bytesReceived;
-    private readonly Counter<long> _bytesSent;
-    private readonly Counter<long> _packetsReceived;
-    private readonly Counter<long> _packetsSent;
-    private long _bytesIn;
-    private long _bytesOut;
-    private long _packetsIn;
-    private long _packetsOut;
+    private readonly StripedCounter _bytesIn = new();
+    private readonly StripedCounter _bytesOut = new();
+    private readonly StripedCounter _packetsIn = new();
+    private readonly StripedCounter _packetsOut = new();
     private long _accepted;
     private long _clientsMaximum;
 
     public BrokerMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _messagesReceived = _meter.CreateCounter<long>("tern.messages.received", "{message}", "PUBLISH packets received from clients.");
-        _messagesSent = _meter.CreateCounter<long>("tern.messages.sent", "{message}", "PUBLISH packets sent to clients.");
+        // Counted per message and per read on every core: observed from striped counters when an exporter collects,
+        // so the hot path never touches a shared cache line or an exporter's aggregation.
+        _meter.CreateObservableCounter("tern.messages.received", () => _received.Value, "{message}", "PUBLISH packets received from clients.");
+        _meter.CreateObservableCounter("tern.messages.sent", () => _sent.Value, "{message}", "PUBLISH packets sent to clients.");
         _messagesDropped = _meter.CreateCounter<long>("tern.messages.dropped", "{message}", "Messages not delivered to a session, by reason.");
         _protocolViolations = _meter.CreateCounter<long>("tern.protocol.violations", "{connection}", "Connections closed for a protocol violation, by reason code.");
         _connectionsAccepted = _meter.CreateCounter<long>("tern.connections.accepted", "{connection}", "CONNECTs accepted.");
@@ -49,17 +45,17 @@ internal sealed class BrokerMetrics : IDisposable
         _aclDenials = _meter.CreateCounter<long>("tern.acl.denials", "{request}", "Publishes, subscriptions, deliveries and wills the authorizer denied, by action.");
         _limitHits = _meter.CreateCounter<long>("tern.limits.hits", "{hit}", "Times a configured limit refused or dropped something, by limit.");
         _meter.CreateObservableUpDownCounter("tern.clients.connected", () => Volatile.Read(ref _clientsConnected), "{client}", "Clients connected now.");
-        _bytesReceived = _meter.CreateCounter<long>("tern.bytes.received", "By", "Bytes of MQTT packets read from clients.");
-        _bytesSent = _meter.CreateCounter<long>("tern.bytes.sent", "By", "Bytes of MQTT packets written to clients.");
-        _packetsReceived = _meter.CreateCounter<long>("tern.packets.received", "{packet}", "MQTT packets of every type received from clients.");
-        _packetsSent = _meter.CreateCounter<long>("tern.packets.sent", "{packet}", "MQTT packets of every type sent to clients.");
+        _meter.CreateObservableCounter("tern.bytes.received", () => _bytesIn.Value, "By", "Bytes of MQTT packets read from clients.");
+        _meter.CreateObservableCounter("tern.bytes.sent", () => _bytesOut.Value, "By", "Bytes of MQTT packets written to clients.");
+        _meter.CreateObservableCounter("tern.packets.received", () => _packetsIn.Value, "{packet}", "MQTT packets of every type received from clients.");
+        _meter.CreateObservableCounter("tern.packets.sent", () => _packetsOut.Value, "{packet}", "MQTT packets of every type sent to clients.");
     }
 
     public long ClientsConnected => Volatile.Read(ref _clientsConnected);
 
-    public long MessagesReceived => Volatile.Read(ref _received);
+    public long MessagesReceived => _received.Value;
 
-    public long MessagesSent => Volatile.Read(ref _sent);
+    public long MessagesSent => _sent.Value;
 
     public long MessagesDropped => Volatile.Read(ref _dropped);
 
@@ -73,17 +69,9 @@ internal sealed class BrokerMetrics : IDisposable
 
     public void ClientDisconnected() => Interlocked.Decrement(ref _clientsConnected);
 
-    public void MessageReceived()
-    {
-        Interlocked.Increment(ref _received);
-        _messagesReceived.Add(1);
-    }
+    public void MessageReceived() => _received.Increment();
 
-    public void MessageSent()
-    {
-        Interlocked.Increment(ref _sent);
-        _messagesSent.Add(1);
-    }
+    public void MessageSent() => _sent.Increment();
 
     public void MessageDropped(string reason)
     {
@@ -116,28 +104,22 @@ internal sealed class BrokerMetrics : IDisposable
     /// <summary>CONNECTs accepted since start.</summary>
     public long ConnectionsAccepted => Volatile.Read(ref _accepted);
 
-    public long BytesReceived => Volatile.Read(ref _bytesIn);
+    public long BytesReceived => _bytesIn.Value;
 
-    public long BytesSent => Volatile.Read(ref _bytesOut);
+    public long BytesSent => _bytesOut.Value;
 
-    public long PacketsReceived => Volatile.Read(ref _packetsIn);
+    public long PacketsReceived => _packetsIn.Value;
 
-    public long PacketsSent => Volatile.Read(ref _packetsOut);
+    public long PacketsSent => _packetsOut.Value;
 
     /// <summary>Counts bytes read from one connection (once per read, not per packet).</summary>
-    public void Received(long bytes)
-    {
-        Interlocked.Add(ref _bytesIn, bytes);
-        _bytesReceived.Add(bytes);
-    }
+    public void Received(long bytes) => _bytesIn.Add(bytes);
 
     /// <summary>Counts bytes and packets written to one connection (once per flushed batch).</summary>
     public void Sent(long bytes, int packets)
     {
-        Interlocked.Add(ref _bytesOut, bytes);
-        _bytesSent.Add(bytes);
-        Interlocked.Add(ref _packetsOut, packets);
-        _packetsSent.Add(packets);
+        _bytesOut.Add(bytes);
+        _packetsOut.Add(packets);
     }
 
     /// <summary>Counts packets of any type received by one read (added once per read, not per packet).</summary>
@@ -145,8 +127,7 @@ internal sealed class BrokerMetrics : IDisposable
     {
         if (packets > 0)
         {
-            Interlocked.Add(ref _packetsIn, packets);
-            _packetsReceived.Add(packets);
+            _packetsIn.Add(packets);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Tern.Broker.Diagnostics;
 
 namespace Tern.Broker.Messages;
 
@@ -9,15 +10,20 @@ namespace Tern.Broker.Messages;
 /// message, no body and no encoding per PUBLISH.
 /// </summary>
 /// <remarks>
-/// Thread-safety: messages are taken on publishers' read loops and returned on whichever thread releases the last
-/// reference (a writer loop, a subscriber's PUBACK); one short lock guards the free list. The counters are for tests
-/// and diagnostics: <see cref="OutstandingMessages"/> and <see cref="OutstandingBuffers"/> fall back to where they
-/// started once every client is gone and every session has ended.
+/// <para>Thread-safety: messages are taken on publishers' read loops and returned on whichever thread releases the last
+/// reference (a writer loop, a subscriber's PUBACK). The free lists are striped by core, as
+/// <c>ArrayPool&lt;byte&gt;.Shared</c> does: a thread uses the stripe of the core it runs on, under that stripe's short
+/// lock, and takes from another stripe only when its own is empty. With one shared list the lock and the counters moved
+/// between cores on every PUBLISH and two cores routed less than one (docs/benchmarks.md, "Cores").</para>
+/// <para>The counters are for tests and diagnostics: <see cref="OutstandingMessages"/> and
+/// <see cref="OutstandingBuffers"/> fall back to where they started once every client is gone and every session has
+/// ended.</para>
 /// </remarks>
 internal sealed class MessagePool
 {
-    /// <summary>Free messages kept; beyond that a returned message is left to the GC. 256 covers the messages in flight
-    /// of a busy broker between two publishes (one per outbound item not yet written) without holding much memory when idle.</summary>
+    /// <summary>Free messages kept per stripe; beyond that a returned message is left to the GC. 256 covers the messages
+    /// in flight of a busy broker between two publishes (one per outbound item not yet written) without holding much
+    /// memory when idle.</summary>
     public const int DefaultCapacity = 256;
 
     // Message bodies and encodings come from free lists of this pool, not from ArrayPool<byte>.Shared: the shared pool
@@ -27,50 +33,44 @@ internal sealed class MessagePool
     private const int MinimumBufferSize = 1 << MinimumBufferShift;
     private const int BucketCount = 15; // 64 B .. 1 MiB
     private const int BucketBytes = 4 << 20;
+    private const int InitialBuffersPerBucket = 256;
 
-    private readonly Stack<byte[]>[] _buffers = CreateBuckets();
-    private readonly Lock _gate = new();
-    private readonly BrokerMessage?[] _free;
-    private int _count;
-    private long _outstandingMessages;
-    private long _outstandingBuffers;
+    private readonly Stripe[] _stripes;
+    private readonly int _mask;
+    private readonly StripedCounter _outstandingMessages = new();
+    private readonly StripedCounter _outstandingBuffers = new();
     private long _pinned;
 
     public MessagePool(int capacity = DefaultCapacity)
     {
-        _free = new BrokerMessage?[capacity];
+        int stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount, 1, 64));
+        _stripes = new Stripe[stripes];
+        for (int i = 0; i < stripes; i++)
+        {
+            _stripes[i] = new Stripe(capacity);
+        }
+
+        _mask = stripes - 1;
     }
 
     /// <summary>Messages taken and not yet returned, not counting those pinned (which are never returned).</summary>
-    public long OutstandingMessages => Interlocked.Read(ref _outstandingMessages);
+    public long OutstandingMessages => _outstandingMessages.Value;
 
     /// <summary>Pooled byte buffers rented by live, unpinned messages and not yet returned.</summary>
-    public long OutstandingBuffers => Interlocked.Read(ref _outstandingBuffers);
+    public long OutstandingBuffers => _outstandingBuffers.Value;
 
     /// <summary>Messages pinned since the broker started (retained, or kept by the durable writer): left to the GC.</summary>
     public long Pinned => Interlocked.Read(ref _pinned);
 
-    private static Stack<byte[]>[] CreateBuckets()
-    {
-        var buckets = new Stack<byte[]>[BucketCount];
-        for (int i = 0; i < buckets.Length; i++)
-        {
-            buckets[i] = new Stack<byte[]>();
-        }
-
-        return buckets;
-    }
-
-    /// <summary>A message object to fill: a free one, or a new one while the pool is warming up.</summary>
+    /// <summary>A message object to fill: a free one (this core's, else another's), or a new one while the pool warms up.</summary>
     internal BrokerMessage Take()
     {
-        Interlocked.Increment(ref _outstandingMessages);
-        lock (_gate)
+        _outstandingMessages.Increment();
+        int home = Thread.GetCurrentProcessorId() & _mask;
+        for (int i = 0; i < _stripes.Length; i++)
         {
-            if (_count > 0)
+            if (_stripes[(home + i) & _mask].TryTake() is { } message)
             {
-                var message = _free[--_count]!;
-                _free[_count] = null;
                 return message;
             }
         }
@@ -81,39 +81,33 @@ internal sealed class MessagePool
     /// <summary>Takes back a message whose last reference was released; its buffers were already returned.</summary>
     internal void Return(BrokerMessage message)
     {
-        Interlocked.Decrement(ref _outstandingMessages);
-        lock (_gate)
-        {
-            if (_count < _free.Length)
-            {
-                _free[_count++] = message;
-            }
-        }
+        _outstandingMessages.Decrement();
+        _stripes[Thread.GetCurrentProcessorId() & _mask].Return(message);
     }
 
     /// <summary>A pooled message was pinned, with <paramref name="buffers"/> buffers: it leaves the accounting for good.</summary>
     internal void OnPinned(int buffers)
     {
         Interlocked.Increment(ref _pinned);
-        Interlocked.Decrement(ref _outstandingMessages);
-        Interlocked.Add(ref _outstandingBuffers, -buffers);
+        _outstandingMessages.Decrement();
+        _outstandingBuffers.Add(-buffers);
     }
 
     internal byte[] RentBuffer(int length)
     {
-        Interlocked.Increment(ref _outstandingBuffers);
+        _outstandingBuffers.Increment();
         int bucket = BucketOf(length);
         if (bucket < 0)
         {
             return new byte[length];
         }
 
-        var free = _buffers[bucket];
-        lock (free)
+        int home = Thread.GetCurrentProcessorId() & _mask;
+        for (int i = 0; i < _stripes.Length; i++)
         {
-            if (free.Count > 0)
+            if (_stripes[(home + i) & _mask].TryRent(bucket) is { } buffer)
             {
-                return free.Pop();
+                return buffer;
             }
         }
 
@@ -122,23 +116,18 @@ internal sealed class MessagePool
 
     internal void ReturnBuffer(byte[] buffer)
     {
-        Interlocked.Decrement(ref _outstandingBuffers);
+        _outstandingBuffers.Decrement();
         int bucket = BucketOf(buffer.Length);
         if (bucket < 0 || buffer.Length != MinimumBufferSize << bucket)
         {
             return; // too large to keep: the GC takes it
         }
 
-        var free = _buffers[bucket];
-        lock (free)
-        {
-            // Each bucket keeps at most BucketBytes (and at least 16 arrays), so an idle broker holds little.
-            if (free.Count < Math.Max(16, BucketBytes >> (MinimumBufferShift + bucket)))
-            {
-                free.Push(buffer);
-            }
-        }
+        _stripes[Thread.GetCurrentProcessorId() & _mask].Return(bucket, buffer);
     }
+
+    /// <summary>A buffer of a message pinned after it was rented: it is no longer counted (the GC will take it).</summary>
+    internal void ForgetBuffer() => _outstandingBuffers.Decrement();
 
     // Powers of two from 64 B to 1 MiB; -1 above (such messages are rare, and keeping them would hold much memory).
     private static int BucketOf(int length)
@@ -152,6 +141,73 @@ internal sealed class MessagePool
         return bucket;
     }
 
-    /// <summary>A buffer of a message pinned after it was rented: it is no longer counted (the GC will take it).</summary>
-    internal void ForgetBuffer() => Interlocked.Decrement(ref _outstandingBuffers);
+    /// <summary>The free messages and buffers of one core, each list under its own lock.</summary>
+    private sealed class Stripe
+    {
+        private readonly Lock _gate = new();
+        private readonly BrokerMessage?[] _free;
+        private readonly Stack<byte[]>[] _buffers;
+        private int _count;
+
+        public Stripe(int capacity)
+        {
+            _free = new BrokerMessage?[capacity];
+            _buffers = new Stack<byte[]>[BucketCount];
+            for (int i = 0; i < _buffers.Length; i++)
+            {
+                // Sized for a batch of 100 QoS 1 messages in flight (a body and an encoding each, often of one size):
+                // a list that grows while the broker runs allocates, and with stripes each core's lists fill in turn
+                // as threads move between cores.
+                _buffers[i] = new Stack<byte[]>(InitialBuffersPerBucket);
+            }
+        }
+
+        public BrokerMessage? TryTake()
+        {
+            lock (_gate)
+            {
+                if (_count == 0)
+                {
+                    return null;
+                }
+
+                var message = _free[--_count]!;
+                _free[_count] = null;
+                return message;
+            }
+        }
+
+        public void Return(BrokerMessage message)
+        {
+            lock (_gate)
+            {
+                if (_count < _free.Length)
+                {
+                    _free[_count++] = message;
+                }
+            }
+        }
+
+        public byte[]? TryRent(int bucket)
+        {
+            var free = _buffers[bucket];
+            lock (free)
+            {
+                return free.Count > 0 ? free.Pop() : null;
+            }
+        }
+
+        public void Return(int bucket, byte[] buffer)
+        {
+            var free = _buffers[bucket];
+            lock (free)
+            {
+                // Each bucket keeps at most BucketBytes (and at least 16 arrays), so an idle broker holds little.
+                if (free.Count < Math.Max(16, BucketBytes >> (MinimumBufferShift + bucket)))
+                {
+                    free.Push(buffer);
+                }
+            }
+        }
+    }
 }
