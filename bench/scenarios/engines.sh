@@ -11,7 +11,7 @@ if [ "${1:-}" = "--rounds" ]; then rounds=$2; fi
 dotnet build -c Release "$root/src/Tern.Cli/Tern.Cli.csproj" -nologo -v quiet >/dev/null
 tern="$root/src/Tern.Cli/bin/Release/net10.0/tern"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-printf '%-6s %-8s %-34s %12s\n' round engine scenario 'delivered/s'
+printf '%-6s %-8s %-44s %12s\n' round engine scenario 'delivered/s'
 for round in $(seq 1 "$rounds"); do
   for engine in epoll runtime; do
     for scenario in "pairs --pairs 8 --qos 1 --size 16" "fan-out --subscribers 100 --qos 0 --size 16" "fan-out --subscribers 100 --qos 1 --size 16"; do
@@ -23,7 +23,7 @@ for round in $(seq 1 "$rounds"); do
       # shellcheck disable=SC2086 # the scenario is several words on purpose
       rate=$(timeout 120 taskset -c 1 "$tern" bench $scenario -p "$port" --duration 4 --warmup 1 --json | jq '.delivered_per_s | floor')
       kill "$pid"; wait "$pid" 2>/dev/null || true
-      printf '%-6s %-8s %-34s %12s\n' "$round" "$engine" "$scenario" "$rate"
+      printf '%-6s %-8s %-44s %12s\n' "$round" "$engine" "$scenario" "$rate"
     done
   done
 done
